@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, running and testing Citadel needs.
+# Idempotent: when everything is present it changes nothing and touches no network.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
+  libhwy-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libsqlite3-dev libpcre2-dev libboost-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+echo "setup: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
