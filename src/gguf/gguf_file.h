@@ -91,8 +91,9 @@ class GgufFile {
   const TensorInfo* FindTensor(std::string_view name) const;
   std::span<const std::byte> TensorData(const TensorInfo& tensor) const;  // zero-copy view
 
+  struct State;  // opaque; defined in gguf_file.cpp
+
  private:
-  struct State;
   explicit GgufFile(std::unique_ptr<State> state);
   static Error MissingKey(std::string_view key);
 
