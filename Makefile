@@ -4,7 +4,7 @@ DEMO_DIR := demo
 DEMO_MODEL := $(DEMO_DIR)/citadel-demo-q4_k.gguf
 CITADEL := build/release/citadel
 
-.PHONY: setup build run test test-release test-sanitize test-fuzz clean
+.PHONY: setup build run test test-release test-sanitize test-fuzz bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,12 @@ test-fuzz:
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
 	ctest --preset fuzz
+
+# Benchmarks (not tests): Google Benchmark programs in build/release/bench/. Comparisons with
+# llama.cpp and their commands are in bench/RESULTS.md.
+bench: setup
+	cmake --preset release -DCITADEL_BENCH=ON >/dev/null
+	cmake --build --preset release -j $(JOBS)
 
 clean:
 	rm -rf build $(DEMO_DIR)

@@ -48,7 +48,8 @@ Result<void> ReadHeader(ByteCursor& cursor, GgufFile::State& s, uint64_t& n_tens
   CITADEL_ASSIGN_OR_RETURN(s.version, cursor.Read<uint32_t>("version"));
   if (s.version == 1) return Err("offset 4: GGUF version 1 is not supported (versions 2 and 3 are)");
   if (s.version != 2 && s.version != 3) {
-    const bool swapped = (s.version & 0xffff) == 0 && (s.version >> 24) <= 3;
+    // A byte-swapped 1, 2 or 3 has all its bits in the top byte; 0 is not a swapped anything.
+    const bool swapped = (s.version & 0x00ffffffu) == 0 && (s.version >> 24) >= 1 && (s.version >> 24) <= 3;
     return Err("offset 4: unsupported GGUF version {}{}", s.version,
                swapped ? " (the file looks big-endian; only little-endian files are supported)" : "");
   }
@@ -69,6 +70,7 @@ Result<void> ReadHeader(ByteCursor& cursor, GgufFile::State& s, uint64_t& n_tens
 
 Result<void> ReadMetadata(ByteCursor& cursor, GgufFile::State& s, uint64_t n_metadata, const ReaderLimits& limits) {
   s.metadata.reserve(n_metadata);
+  uint64_t alignment_at = 0;  // where general.alignment's type field is, for its errors
   for (uint64_t i = 0; i < n_metadata; ++i) {
     const uint64_t at = cursor.offset();
     CITADEL_ASSIGN_OR_RETURN(std::string key, ReadName(cursor, limits, fmt::format("metadata key #{}", i)));
@@ -80,14 +82,15 @@ Result<void> ReadMetadata(ByteCursor& cursor, GgufFile::State& s, uint64_t n_met
     }
     CITADEL_ASSIGN_OR_RETURN(Value value,
                              internal::ReadValue(cursor, raw_type, limits, fmt::format("key '{}'", key)));
+    if (key == "general.alignment") alignment_at = type_at;
     s.key_index.emplace(key, s.metadata.size());
     s.metadata.push_back(MetadataEntry{std::move(key), std::move(value)});
   }
   if (auto it = s.key_index.find("general.alignment"); it != s.key_index.end()) {
     const auto alignment = s.metadata[it->second].value.As<uint32_t>();
-    if (!alignment) return Err("key 'general.alignment': {}", alignment.error().message);
+    if (!alignment) return Err("offset {}: key 'general.alignment': {}", alignment_at, alignment.error().message);
     if (*alignment == 0 || (*alignment & (*alignment - 1)) != 0) {
-      return Err("key 'general.alignment': {} is not a power of two", *alignment);
+      return Err("offset {}: key 'general.alignment': {} is not a power of two", alignment_at, *alignment);
     }
     s.alignment = *alignment;
   }

@@ -209,6 +209,9 @@ Result<void> GgufWriter::Emit(const Sink& sink) const {
       if (auto filled = t->fill(scratch); !filled) return filled.error().Wrap(fmt::format("tensor '{}'", t->name));
       CITADEL_RETURN_IF_ERROR(e.Raw(scratch));
     } else {
+      // Only reachable through AddTensor(..., FillFn{}): an empty fill would silently shift every
+      // later tensor, so it is an error rather than a corrupt file.
+      if (t->data.size() != t->n_bytes) return Err("tensor '{}': no data and no fill function", t->name);
       CITADEL_RETURN_IF_ERROR(e.Raw(t->data));
     }
     e.PadTo(alignment);

@@ -1,0 +1,20 @@
+# ctest driver for one libFuzzer target: copies SEED_DIR to WORK_DIR and fuzzes the copy.
+# cmake -DFUZZER=... -DSEED_DIR=... -DWORK_DIR=... -DARTIFACT_DIR=... -DFUZZ_ARGS="..." -P run_fuzzer.cmake
+foreach(var FUZZER SEED_DIR WORK_DIR ARTIFACT_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "run_fuzzer.cmake: ${var} is not set")
+  endif()
+endforeach()
+if(NOT IS_DIRECTORY "${SEED_DIR}")
+  message(FATAL_ERROR "seed corpus ${SEED_DIR} is missing (the gguf_seed_corpus test makes it)")
+endif()
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}" "${ARTIFACT_DIR}")
+file(GLOB seeds "${SEED_DIR}/*")
+file(COPY ${seeds} DESTINATION "${WORK_DIR}")
+separate_arguments(args UNIX_COMMAND "${FUZZ_ARGS}")
+execute_process(COMMAND "${FUZZER}" ${args} "-artifact_prefix=${ARTIFACT_DIR}/" "${WORK_DIR}"
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${FUZZER} failed (${rc}); reproducers are in ${ARTIFACT_DIR}")
+endif()

@@ -1,0 +1,132 @@
+#include "tokenizer/vocab.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "gguf/gguf_file.h"
+
+namespace citadel::tokenizer {
+namespace {
+
+// Reads an optional token id; ids outside the vocabulary are treated as absent, as llama.cpp
+// does, because converters write them for tokens some models lack.
+Result<int32_t> OptionalId(const gguf::GgufFile& file, std::string_view key, int32_t n_vocab) {
+  if (file.Find(key) == nullptr) return kNoToken;
+  CITADEL_ASSIGN_OR_RETURN(const int64_t id, file.GetInteger(key));
+  return id >= 0 && id < n_vocab ? static_cast<int32_t>(id) : kNoToken;
+}
+
+Result<bool> OptionalBool(const gguf::GgufFile& file, std::string_view key, bool fallback) {
+  if (file.Find(key) == nullptr) return fallback;
+  return file.Get<bool>(key);
+}
+
+bool IsLlama3Family(std::string_view pre) {
+  static constexpr std::array<std::string_view, 9> kNames = {
+      "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"};
+  return std::find(kNames.begin(), kNames.end(), pre) != kNames.end();
+}
+
+// Text of tokens that end a turn in the common chat formats; marked control so that user text
+// cannot produce them and generation stops on them.
+constexpr std::array<std::string_view, 11> kEndOfTurnTexts = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
+    "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "<end_of_utterance>"};
+
+}  // namespace
+
+void Vocab::Index() {
+  if (types.size() != tokens.size()) types.assign(tokens.size(), TokenType::kNormal);
+  token_to_id.clear();
+  token_to_id.reserve(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) token_to_id[tokens[i]] = static_cast<int32_t>(i);
+  rstrip.assign(tokens.size(), 0);
+}
+
+Result<Vocab> LoadVocab(const gguf::GgufFile& file) {
+  Vocab v;
+  CITADEL_ASSIGN_OR_RETURN(const std::string model, file.Get<std::string>("tokenizer.ggml.model"));
+  if (model == "llama") {
+    v.kind = ModelKind::kSentencePiece;
+  } else if (model == "gpt2") {
+    v.kind = ModelKind::kByteLevelBpe;
+  } else {
+    return Err("tokenizer model '{}' is not supported (supported: llama (SentencePiece), gpt2 (byte-level BPE))",
+               model);
+  }
+  v.pre = "default";
+  if (file.Find("tokenizer.ggml.pre") != nullptr) {
+    CITADEL_ASSIGN_OR_RETURN(v.pre, file.Get<std::string>("tokenizer.ggml.pre"));
+  }
+  CITADEL_ASSIGN_OR_RETURN(auto tokens, file.GetArray<std::string>("tokenizer.ggml.tokens"));
+  if (tokens.empty()) return Err("key 'tokenizer.ggml.tokens': the vocabulary is empty");
+  if (tokens.size() > static_cast<size_t>(INT32_MAX)) return Err("key 'tokenizer.ggml.tokens': too many tokens");
+  v.tokens.assign(tokens.begin(), tokens.end());
+  const auto n_vocab = static_cast<int32_t>(v.tokens.size());
+
+  if (file.Find("tokenizer.ggml.token_type") != nullptr) {
+    CITADEL_ASSIGN_OR_RETURN(auto types, file.GetArray<int32_t>("tokenizer.ggml.token_type"));
+    if (types.size() != v.tokens.size()) {
+      return Err("key 'tokenizer.ggml.token_type': {} entries for {} tokens", types.size(), v.tokens.size());
+    }
+    for (int32_t t : types) v.types.push_back(t >= 0 && t <= 6 ? static_cast<TokenType>(t) : TokenType::kNormal);
+  }
+  if (file.Find("tokenizer.ggml.scores") != nullptr) {
+    CITADEL_ASSIGN_OR_RETURN(auto scores, file.GetArray<float>("tokenizer.ggml.scores"));
+    if (scores.size() != v.tokens.size()) {
+      return Err("key 'tokenizer.ggml.scores': {} entries for {} tokens", scores.size(), v.tokens.size());
+    }
+    v.scores.assign(scores.begin(), scores.end());
+  } else if (v.kind == ModelKind::kSentencePiece) {
+    return Err("key 'tokenizer.ggml.scores' is missing (a SentencePiece vocabulary needs merge scores)");
+  }
+  if (v.kind == ModelKind::kByteLevelBpe) {
+    CITADEL_ASSIGN_OR_RETURN(auto merges, file.GetArray<std::string>("tokenizer.ggml.merges"));
+    v.merges.assign(merges.begin(), merges.end());
+  }
+  v.Index();
+
+  CITADEL_ASSIGN_OR_RETURN(v.bos, OptionalId(file, "tokenizer.ggml.bos_token_id", n_vocab));
+  CITADEL_ASSIGN_OR_RETURN(v.eos, OptionalId(file, "tokenizer.ggml.eos_token_id", n_vocab));
+  CITADEL_ASSIGN_OR_RETURN(v.eot, OptionalId(file, "tokenizer.ggml.eot_token_id", n_vocab));
+  CITADEL_ASSIGN_OR_RETURN(v.eom, OptionalId(file, "tokenizer.ggml.eom_token_id", n_vocab));
+  CITADEL_ASSIGN_OR_RETURN(v.unk, OptionalId(file, "tokenizer.ggml.unknown_token_id", n_vocab));
+  CITADEL_ASSIGN_OR_RETURN(v.pad, OptionalId(file, "tokenizer.ggml.padding_token_id", n_vocab));
+
+  // Defaults as llama.cpp applies them when the file is silent.
+  const bool spm = v.kind == ModelKind::kSentencePiece;
+  v.ignore_merges = !spm && IsLlama3Family(v.pre);
+  CITADEL_ASSIGN_OR_RETURN(v.add_bos, OptionalBool(file, "tokenizer.ggml.add_bos_token", spm || v.ignore_merges));
+  CITADEL_ASSIGN_OR_RETURN(v.add_eos, OptionalBool(file, "tokenizer.ggml.add_eos_token", false));
+  CITADEL_ASSIGN_OR_RETURN(v.add_space_prefix, OptionalBool(file, "tokenizer.ggml.add_space_prefix", spm));
+  if (!spm) v.add_space_prefix = false;
+  if (v.add_bos && v.bos == kNoToken) return Err("add_bos_token is set but bos_token_id is missing or out of range");
+  if (v.add_eos && v.eos == kNoToken) return Err("add_eos_token is set but eos_token_id is missing or out of range");
+  if (spm && v.unk == kNoToken) v.unk = v.Find("<unk>");
+
+  for (int32_t id = 0; id < n_vocab; ++id) {
+    const auto& text = v.tokens[id];
+    if (std::find(kEndOfTurnTexts.begin(), kEndOfTurnTexts.end(), text) == kEndOfTurnTexts.end()) continue;
+    if (v.types[id] != TokenType::kUserDefined) v.types[id] = TokenType::kControl;
+    v.end_of_turn.push_back(id);
+  }
+
+  // Phi-3 strips whitespace after its special tokens (llama.cpp decides this by model name).
+  std::string name;
+  if (const auto* value = file.Find("general.name"); value != nullptr && value->AsString() != nullptr) {
+    name = *value->AsString();
+  }
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name.find("phi-3") != std::string::npos || name.find("phi3") != std::string::npos) {
+    for (int32_t id = 0; id < n_vocab; ++id) {
+      const auto t = v.types[id];
+      const bool special = t == TokenType::kControl || t == TokenType::kUserDefined || t == TokenType::kUnknown;
+      const auto& text = v.tokens[id];
+      v.rstrip[id] = special && text != "<unk>" && text != "<s>" && text != "<|endoftext|>";
+    }
+  }
+  return v;
+}
+
+}  // namespace citadel::tokenizer
