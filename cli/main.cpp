@@ -4,12 +4,14 @@
 
 #include "model_commands.h"
 #include "parse_args.h"
+#include "tokenizer_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Citadel: a private-deployment LLM server"};
   app.require_subcommand(1);
   int exit_code = 0;
   citadel::cli::AddModelCommands(app, exit_code);
+  citadel::cli::AddTokenizerCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }
