@@ -1,0 +1,141 @@
+// The reference forward pass against llama.cpp on every model of ../shared/models: full logits of
+// the last prompt position, arg-max at every position, top-10 overlap, and greedy continuations
+// up to the first near-tie.
+//
+// F16/F32 models meet every criterion of the inference-core issue (cosine >= 0.9999, arg-max at
+// every position, reference top-10 within our top-12, greedy to the first near-tie). Quantized
+// models are asserted on cosine >= 0.999 (the issue's bound); their arg-max, top-10 and greedy
+// differences (reference margins up to ~1.5) are printed, not asserted, until llama.cpp's
+// activation quantization for Q8_1/Q8_K is reproduced exactly — an open item of that issue.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "model/reference_forward.h"
+#include "testing/shared_data.h"
+
+namespace citadel::model {
+namespace {
+
+using nlohmann::json;
+
+std::vector<float> ReadFloats(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  std::vector<float> out(static_cast<size_t>(in.tellg()) / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size() * sizeof(float)));
+  return out;
+}
+
+int ArgMax(std::span<const float> v) { return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+std::vector<int> TopK(std::span<const float> v, int k) {
+  std::vector<int> ids(v.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&v](int a, int b) { return v[a] > v[b]; });
+  ids.resize(k);
+  return ids;
+}
+
+class Logits : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Logits, MatchLlamaCpp) {
+  CITADEL_REQUIRE_SHARED(shared);
+  const std::string name = GetParam();
+  const auto reference = json::parse(std::ifstream(shared / "reference" / "logits" / (name + ".json")));
+  auto model = Model::Load(shared / "models" / (name + ".gguf"));
+  ASSERT_TRUE(model) << model.error().message;
+  const auto type = model->weights().layers[0].wq.type();
+  const bool exact_type = type == gguf::TensorType::kF32 || type == gguf::TensorType::kF16;
+  const double min_cosine = exact_type ? 0.9999 : 0.999;
+  int argmax_differences = 0, top10_misses = 0;
+  std::vector<float> logits(model->hparams().n_vocab);
+
+  for (size_t c = 0; c < reference["cases"].size(); ++c) {
+    const auto& rc = reference["cases"][c];
+    SCOPED_TRACE(::testing::Message() << name << " case " << c << " '" << rc["prompt"].get<std::string>() << "'");
+    const auto tokens = rc["tokens"].get<std::vector<int32_t>>();
+    const auto greedy = rc["greedy"].get<std::vector<int32_t>>();
+    const auto margins = rc["greedy_margin"].get<std::vector<double>>();
+    ReferenceForward forward(*model, static_cast<int>(tokens.size() + greedy.size() + 1));
+    for (size_t p = 0; p < tokens.size(); ++p) {
+      ASSERT_TRUE(forward.Step(tokens[p], static_cast<int>(p), logits));
+      const auto& top = rc["positions"][p]["top"];
+      const double margin = top[0][1].get<double>() - top[1][1].get<double>();
+      if (ArgMax(logits) != top[0][0].get<int>()) {
+        ++argmax_differences;
+        std::printf("  %s case %zu: arg-max differs at position %zu (reference margin %.4f)\n", name.c_str(), c, p,
+                    margin);
+      }
+      if (exact_type) {
+        EXPECT_EQ(ArgMax(logits), top[0][0].get<int>()) << "arg-max at position " << p;
+      }
+      const auto ours = TopK(logits, 12);
+      for (const auto& entry : top) {
+        const bool found = std::find(ours.begin(), ours.end(), entry[0].get<int>()) != ours.end();
+        top10_misses += !found;
+        if (exact_type) {
+          EXPECT_TRUE(found) << "reference top-10 id " << entry[0] << " not in our top-12 at " << p;
+        }
+      }
+    }
+    const auto expected = ReadFloats(shared / "reference" / "logits" / fmt::format("{}.{}.last.f32", name, c));
+    ASSERT_EQ(expected.size(), logits.size());
+    double dot = 0, na = 0, nb = 0, max_abs = 0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      dot += double{logits[i]} * expected[i];
+      na += double{logits[i]} * logits[i];
+      nb += double{expected[i]} * expected[i];
+      max_abs = std::max(max_abs, std::abs(double{logits[i]} - expected[i]));
+    }
+    const double cosine = dot / std::sqrt(na * nb);
+    EXPECT_GE(cosine, min_cosine);
+
+    // Greedy continuation, compared up to the first step whose reference margin is a near-tie.
+    size_t agreed = 0;
+    bool diverged = false;
+    int pos = static_cast<int>(tokens.size());
+    int32_t next = ArgMax(logits);
+    for (size_t g = 0; g < greedy.size(); ++g) {
+      if (margins[g] < 0.05) break;
+      if (next != greedy[g]) {
+        if (exact_type) {
+          ADD_FAILURE() << "greedy step " << g << ": " << next << " != " << greedy[g] << " (reference margin "
+                        << margins[g] << ")";
+        }
+        diverged = true;
+        break;
+      }
+      ++agreed;
+      ASSERT_TRUE(forward.Step(next, pos++, logits));
+      next = ArgMax(logits);
+    }
+    std::printf("%s case %zu: cosine %.7f, max |diff| %.5f, greedy %zu/%zu agree%s\n", name.c_str(), c, cosine,
+                max_abs, agreed, greedy.size(),
+                diverged ? " (then DIVERGED)" : agreed < greedy.size() ? " (then a reference near-tie)" : "");
+  }
+  std::printf("%s: %d prompt positions with a different arg-max, %d reference top-10 ids outside our top-12\n",
+              name.c_str(), argmax_differences, top10_misses);
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, Logits,
+                         ::testing::Values("tiny-llama-spm-q8_0", "tiny-llama-spm-q4_0", "tiny-llama-spm-q4_1",
+                                           "tiny-llama-spm-q5_0", "tiny-llama-spm-q5_1", "tiny-llama-spm-q2_k",
+                                           "tiny-llama-spm-q3_k_m", "tiny-llama-spm-q4_k_m", "tiny-llama-spm-q5_k_m",
+                                           "tiny-llama-spm-q6_k", "tiny-llama3-bpe-q8_0", "tiny-qwen2-q8_0",
+                                           "tiny-qwen3-f16"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace citadel::model
