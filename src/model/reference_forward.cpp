@@ -32,8 +32,8 @@ gguf::TensorType ActivationType(gguf::TensorType type) {
   }
 }
 
-// Rounds activations to Q8_0 the way llama.cpp's x86 path does: codes from x * (1/d) with d the
-// float scale (not its F16 rounding), ties to even; the stored scale is F16.
+// Rounds activations to Q8_0 / Q8_1 the way llama.cpp's x86 path does: codes from x * (1/d) with
+// d the float scale (not its F16 rounding), ties to even; the stored scale is F16.
 void RoundLikeQ8_0(std::span<const float> x, std::span<float> out) {
   for (size_t b = 0; b < x.size(); b += 32) {
     float amax = 0;
@@ -42,6 +42,27 @@ void RoundLikeQ8_0(std::span<const float> x, std::span<float> out) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     const float stored = HalfToFloat(FloatToHalf(d));
     for (size_t i = b; i < b + 32; ++i) out[i] = std::nearbyint(x[i] * id) * stored;
+  }
+}
+
+// Q8_K as llama.cpp's reference quantizer makes it: the signed element of largest magnitude maps
+// to -127, codes are clamped at 127, and the scale stays a float.
+void RoundLikeQ8_K(std::span<const float> x, std::span<float> out) {
+  for (size_t b = 0; b < x.size(); b += 256) {
+    float amax = 0, max = 0;
+    for (size_t i = b; i < b + 256; ++i) {
+      if (std::abs(x[i]) > amax) {
+        amax = std::abs(x[i]);
+        max = x[i];
+      }
+    }
+    if (amax == 0.0f) {
+      std::fill(out.begin() + static_cast<ptrdiff_t>(b), out.begin() + static_cast<ptrdiff_t>(b + 256), 0.0f);
+      continue;
+    }
+    const float iscale = -127.0f / max;
+    const float d = 1.0f / iscale;
+    for (size_t i = b; i < b + 256; ++i) out[i] = std::min(127.0f, std::nearbyint(iscale * x[i])) * d;
   }
 }
 
@@ -71,9 +92,13 @@ void ReferenceForward::MatVec(const TensorRef& w, std::span<const float> x_in, s
   row_.resize(w.cols());
   const gguf::TensorType activation = ActivationType(w.type());
   std::span<const float> x = x_in;
-  if (activation == gguf::TensorType::kQ8_0) {
+  if (activation == gguf::TensorType::kQ8_0 || activation == gguf::TensorType::kQ8_1) {
     x_rounded_.resize(x_in.size());
     RoundLikeQ8_0(x_in, x_rounded_);
+    x = x_rounded_;
+  } else if (activation == gguf::TensorType::kQ8_K) {
+    x_rounded_.resize(x_in.size());
+    RoundLikeQ8_K(x_in, x_rounded_);
     x = x_rounded_;
   } else if (activation != gguf::TensorType::kF32) {
     const auto& info = gguf::Info(activation);
