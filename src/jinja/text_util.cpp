@@ -1,5 +1,7 @@
 #include "jinja/text_util.h"
 
+#include "core/utf8.h"
+
 #include <algorithm>
 
 namespace citadel::jinja {
@@ -61,23 +63,7 @@ std::uint32_t ToLower(std::uint32_t cp) {
 
 bool IsCased(std::uint32_t cp) { return ToUpper(cp) != cp || ToLower(cp) != cp; }
 
-void AppendCodepoint(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+void AppendCodepoint(std::string& out, std::uint32_t cp) { AppendUtf8(out, cp); }
 
 enum class CaseMode { kUpper, kLower, kTitle, kCapitalize };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/utf8.h"
 #include "gguf/gguf_file.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/merge_algorithms.h"
@@ -23,44 +24,18 @@ struct Fragment {
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
-// Length of the valid UTF-8 sequence at text[i], or 0 if none starts there.
-size_t ValidSequenceLength(std::string_view text, size_t i) {
-  const auto c = static_cast<uint8_t>(text[i]);
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1Fu;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0Fu;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<uint8_t>(text[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3Fu);
-  }
-  static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 // Byte-level models see invalid UTF-8 as U+FFFD, one per offending byte (as llama.cpp does).
 std::string_view SanitizeUtf8(std::string_view text, std::string& storage) {
   size_t i = 0;
   while (i < text.size()) {
-    const size_t len = ValidSequenceLength(text, i);
+    const size_t len = ValidUtf8SequenceLength(text, i);
     if (len == 0) break;
     i += len;
   }
   if (i == text.size()) return text;
   storage.assign(text.substr(0, i));
   while (i < text.size()) {
-    const size_t len = ValidSequenceLength(text, i);
+    const size_t len = ValidUtf8SequenceLength(text, i);
     if (len == 0) {
       storage += kReplacement;
       ++i;

@@ -1,5 +1,7 @@
 #include "model_gen/byte_bpe_vocab.h"
 
+#include "core/utf8.h"
+
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -35,20 +37,6 @@ uint32_t ByteCodePoint(uint8_t byte) {
   return 256 + shifted;
 }
 
-std::string EncodeUtf8(uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-  return out;
-}
 
 // Words as GPT-2 splits them coarsely: a run of non-spaces with the space before it attached.
 std::map<std::vector<std::string>, int> CountWords() {
@@ -67,7 +55,9 @@ std::map<std::vector<std::string>, int> CountWords() {
 
 }  // namespace
 
-std::string ByteToPiece(uint8_t byte) { return EncodeUtf8(ByteCodePoint(byte)); }
+std::string ByteToPiece(uint8_t byte) { std::string out;
+  AppendUtf8(out, ByteCodePoint(byte));
+  return out; }
 
 Result<ByteBpeVocab> TrainByteBpeVocab(uint32_t n_vocab) {
   constexpr uint32_t kControlTokens = 3;
