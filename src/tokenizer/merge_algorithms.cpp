@@ -11,10 +11,49 @@ uint32_t Utf8Length(uint8_t lead) {
   return kLengths[lead >> 4];
 }
 
+constexpr std::string_view kSpmSpace = "\xE2\x96\x81";  // U+2581
+
 }  // namespace
 
-SpmEncoder::SpmEncoder(const Vocab& vocab) : vocab_(vocab), byte_tokens_(256, kNoToken) {
-  for (int b = 0; b < 256; ++b) byte_tokens_[b] = vocab.Find(fmt::format("<0x{:02X}>", b));
+std::vector<int32_t> SpmByteTokens(const Vocab& vocab) {
+  std::vector<int32_t> byte_tokens(256, kNoToken);
+  for (int b = 0; b < 256; ++b) byte_tokens[b] = vocab.Find(fmt::format("<0x{:02X}>", b));
+  return byte_tokens;
+}
+
+bool SpmCanSplitAtWordStarts(const Vocab& vocab) {
+  for (const std::string& token : vocab.tokens) {
+    std::string_view rest = token;
+    while (rest.starts_with(kSpmSpace)) rest.remove_prefix(kSpmSpace.size());
+    if (rest.find(kSpmSpace) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+SpmEncoder::SpmEncoder(const Vocab& vocab, const std::vector<int32_t>& byte_tokens, bool split_at_word_starts)
+    : vocab_(vocab), byte_tokens_(byte_tokens), split_at_word_starts_(split_at_word_starts) {}
+
+// Cuts the text before each U+2581 whose three preceding bytes are not U+2581, at a boundary of
+// the symbols the whole text would start from. A token joining the two sides would have to hold
+// those preceding bytes followed by U+2581, i.e. U+2581 after something other than a leading run
+// of U+2581, which SpmCanSplitAtWordStarts ruled out; and merges in one segment never change
+// the pairs of another, so each segment's merges happen in the same relative order as they
+// would in the whole text.
+void SpmEncoder::Encode(std::string_view text, std::vector<int32_t>& out) {
+  if (!split_at_word_starts_) {
+    EncodeSegment(text, out);
+    return;
+  }
+  size_t start = 0;
+  for (size_t offset = 0; offset < text.size();) {
+    const bool space = text.compare(offset, kSpmSpace.size(), kSpmSpace) == 0;
+    if (space && offset > start && (offset < 3 || text.compare(offset - 3, kSpmSpace.size(), kSpmSpace) != 0)) {
+      EncodeSegment(text.substr(start, offset - start), out);
+      start = offset;
+    }
+    offset += std::min<size_t>(Utf8Length(static_cast<uint8_t>(text[offset])), text.size() - offset);
+  }
+  EncodeSegment(text.substr(start), out);
 }
 
 void SpmEncoder::TryAddBigram(std::string_view text, int32_t left, int32_t right) {
@@ -26,7 +65,7 @@ void SpmEncoder::TryAddBigram(std::string_view text, int32_t left, int32_t right
   queue_.push(Bigram{vocab_.scores[id], left, right, length});
 }
 
-void SpmEncoder::Encode(std::string_view text, std::vector<int32_t>& out) {
+void SpmEncoder::EncodeSegment(std::string_view text, std::vector<int32_t>& out) {
   symbols_.clear();
   for (uint32_t offset = 0; offset < text.size();) {
     const uint32_t length =

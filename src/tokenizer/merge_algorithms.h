@@ -26,7 +26,10 @@ struct Symbol {
 // highest-scoring token (ties: leftmost); pieces that are no token fall back to <0xXX> bytes.
 class SpmEncoder {
  public:
-  explicit SpmEncoder(const Vocab& vocab);
+  // `byte_tokens`: the <0xXX> id of each byte, kNoToken where absent (SpmByteTokens).
+  // `split_at_word_starts`: the vocabulary passed SpmCanSplitAtWordStarts, so the text may be
+  // merged word by word instead of as one sequence.
+  SpmEncoder(const Vocab& vocab, const std::vector<int32_t>& byte_tokens, bool split_at_word_starts);
   // `text` has spaces already replaced by U+2581.
   void Encode(std::string_view text, std::vector<int32_t>& out);
 
@@ -39,9 +42,11 @@ class SpmEncoder {
     bool operator<(const Bigram& o) const { return score < o.score || (score == o.score && left > o.left); }
   };
   void TryAddBigram(std::string_view text, int32_t left, int32_t right);
+  void EncodeSegment(std::string_view text, std::vector<int32_t>& out);
 
   const Vocab& vocab_;
-  std::vector<int32_t> byte_tokens_;  // <0xXX> ids, kNoToken where absent
+  const std::vector<int32_t>& byte_tokens_;
+  bool split_at_word_starts_;
   std::vector<Symbol> symbols_;
   std::priority_queue<Bigram> queue_;
 };
@@ -80,6 +85,15 @@ class BpeEncoder {
   std::priority_queue<Bigram> queue_;
   std::string encoded_;
 };
+
+// The <0xXX> byte-fallback token of each byte, kNoToken where the vocabulary lacks it.
+std::vector<int32_t> SpmByteTokens(const Vocab& vocab);
+
+// True when no token has U+2581 after a character other than U+2581 (the space marker appears
+// only as a leading run). Then no merge can ever join a word-starting U+2581 to the character
+// before it, and merging each word separately gives exactly the ids of merging the whole text,
+// with a queue the size of a word instead of the size of the input.
+bool SpmCanSplitAtWordStarts(const Vocab& vocab);
 
 inline uint64_t PairKey(int32_t left, int32_t right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);

@@ -47,6 +47,20 @@ std::string_view SanitizeUtf8(std::string_view text, std::string& storage) {
   return storage;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The byte of a "<0xXX>" token, or -1 when the text has another form.
+int ParseByteToken(std::string_view text) {
+  if (text.size() != 6 || !text.starts_with("<0x") || text.back() != '>') return -1;
+  const int high = HexDigit(text[3]), low = HexDigit(text[4]);
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+
 }  // namespace
 
 struct Tokenizer::Impl {
@@ -54,11 +68,13 @@ struct Tokenizer::Impl {
   std::optional<PreTokenizer> pre;
   ByteLevelAlphabet alphabet;
   internal::BpeEncoder::MergeTable merges;
-  std::vector<int32_t> byte_tokens;     // BPE: token of each byte's code point
+  std::vector<int32_t> byte_tokens;     // BPE: token of each byte's code point; SPM: <0xXX> tokens
+  bool spm_split_at_word_starts = false;
   std::vector<int32_t> special_tokens;  // recognized in raw text, longest first
   std::vector<uint8_t> end_of_generation;
 
   void Partition(std::string_view text, bool parse_special, std::vector<Fragment>& fragments) const;
+  void AppendTokenBytes(int32_t id, bool render_special, std::string& out) const;
 };
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -80,6 +96,8 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
 
   if (v.kind == ModelKind::kSentencePiece) {
     if (v.scores.size() != v.tokens.size()) return Err("SentencePiece vocabulary without one score per token");
+    impl->byte_tokens = internal::SpmByteTokens(v);
+    impl->spm_split_at_word_starts = internal::SpmCanSplitAtWordStarts(v);
   } else {
     CITADEL_ASSIGN_OR_RETURN(auto pre, PreTokenizer::ForName(v.pre));
     impl->pre.emplace(std::move(pre));
@@ -166,7 +184,7 @@ Result<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, const Enco
   impl_->Partition(text, options.parse_special, fragments);
 
   if (v.kind == ModelKind::kSentencePiece) {
-    internal::SpmEncoder spm(v);
+    internal::SpmEncoder spm(v, impl_->byte_tokens, impl_->spm_split_at_word_starts);
     std::string escaped;
     bool previous_special = true;  // a space prefix goes on the first raw piece and after specials
     for (const Fragment& f : fragments) {
@@ -206,30 +224,36 @@ Result<std::vector<int32_t>> Tokenizer::Encode(std::string_view text, const Enco
   return out;
 }
 
-std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
-  const Vocab& v = impl_->vocab;
-  if (id < 0 || id >= v.size()) return std::string(kReplacement);
-  const std::string& text = v.tokens[id];
-  switch (v.types[id]) {
+// Appends rather than returns, so that Decode builds its text without a string per token.
+void Tokenizer::Impl::AppendTokenBytes(int32_t id, bool render_special, std::string& out) const {
+  if (id < 0 || id >= vocab.size()) {
+    out += kReplacement;
+    return;
+  }
+  const std::string& text = vocab.tokens[id];
+  switch (vocab.types[id]) {
     case TokenType::kControl:
     case TokenType::kUnused:
-      return render_special ? text : std::string();
+      if (render_special) out += text;
+      return;
     case TokenType::kUnknown:
-      return render_special ? text : std::string(kReplacement);
+      out += render_special ? std::string_view(text) : kReplacement;
+      return;
     case TokenType::kUserDefined:
-      return text;
+      out += text;
+      return;
     case TokenType::kByte:
-      if (text.size() == 6 && text.starts_with("<0x") && text.back() == '>') {
-        return std::string(1, static_cast<char>(std::stoi(text.substr(3, 2), nullptr, 16)));
+      if (const int byte = ParseByteToken(text); byte >= 0) {
+        out += static_cast<char>(byte);
+      } else {
+        out += text;
       }
-      return text;
+      return;
     case TokenType::kNormal:
     case TokenType::kUndefined:
       break;
   }
-  std::string out;
-  if (v.kind == ModelKind::kSentencePiece) {
-    out.reserve(text.size());
+  if (vocab.kind == ModelKind::kSentencePiece) {
     for (size_t i = 0; i < text.size();) {
       if (text.compare(i, kSpmSpace.size(), kSpmSpace) == 0) {
         out += ' ';
@@ -238,23 +262,33 @@ std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
         out += text[i++];
       }
     }
-    return out;
+    return;
   }
-  if (!impl_->alphabet.Decode(text, out)) return text;
+  const size_t before = out.size();
+  if (!alphabet.Decode(text, out)) {
+    out.resize(before);  // not byte-level text after all: show it as stored
+    out += text;
+  }
+}
+
+std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
+  std::string out;
+  impl_->AppendTokenBytes(id, render_special, out);
   return out;
 }
 
 std::string Tokenizer::Decode(std::span<const int32_t> ids, const DecodeOptions& options) const {
   std::string out;
+  out.reserve(ids.size() * 4);
   // Only the space that Encode itself prefixed is dropped: the first character decoded.
   bool strip = options.strip_leading_space && impl_->vocab.add_space_prefix;
   for (const int32_t id : ids) {
-    std::string piece = TokenBytes(id, options.render_special);
-    if (strip && !piece.empty()) {
-      if (piece[0] == ' ') piece.erase(0, 1);
+    const size_t before = out.size();
+    impl_->AppendTokenBytes(id, options.render_special, out);
+    if (strip && out.size() > before) {
+      if (out[before] == ' ') out.erase(before, 1);
       strip = false;
     }
-    out += piece;
   }
   return out;
 }

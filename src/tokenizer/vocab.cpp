@@ -22,9 +22,12 @@ Result<bool> OptionalBool(const gguf::GgufFile& file, std::string_view key, bool
   return file.Get<bool>(key);
 }
 
+// Pre-tokenizers whose words are taken whole when they are a token, before any merge, and
+// whose files default to a BOS token (Llama 3's family and Mistral's Tekken, as llama.cpp sets).
 bool IsLlama3Family(std::string_view pre) {
-  static constexpr std::array<std::string_view, 9> kNames = {
-      "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"};
+  static constexpr std::array<std::string_view, 10> kNames = {
+      "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano",
+      "tekken"};
   return std::find(kNames.begin(), kNames.end(), pre) != kNames.end();
 }
 

@@ -131,6 +131,33 @@ TEST(PreTokenizer, SplitsAsEachFamilyDefines) {
   }
 }
 
+TEST(PreTokenizer, ContractionsDigitsEmojiAndWhitespaceRuns) {
+  using V = std::vector<std::string>;
+  // GPT-2's contractions are lowercase only; Llama 3 and Qwen2 match them in any case.
+  EXPECT_EQ(Split("gpt-2", "DON'T we'll"), (V{"DON", "'", "T", " we", "'ll"}));
+  EXPECT_EQ(Split("llama-bpe", "DON'T we'll"), (V{"DON", "'T", " we", "'ll"}));
+  // Digits: unbounded runs (GPT-2), groups of three (Llama 3), one by one (Qwen2, smollm).
+  EXPECT_EQ(Split("gpt-2", "x 1234567"), (V{"x", " 1234567"}));
+  EXPECT_EQ(Split("llama-bpe", "x 1234567"), (V{"x", " ", "123", "456", "7"}));
+  EXPECT_EQ(Split("qwen2", "v12"), (V{"v", "1", "2"}));
+  // o200k: words split at a lower-to-upper case change and keep their contraction.
+  EXPECT_EQ(Split("gpt-4o", "HelloWorld's 12345"), (V{"Hello", "World's", " ", "123", "45"}));
+  // Emoji are neither letters nor digits: one punctuation-like run, with its leading space.
+  const std::string rocket = "\xF0\x9F\x9A\x80", sparkles = "\xE2\x9C\xA8";
+  EXPECT_EQ(Split("llama-bpe", "go " + rocket + sparkles + "!"), (V{"go", " " + rocket + sparkles + "!"}));
+  EXPECT_EQ(Split("gpt-2", "go " + rocket + sparkles + "!"), (V{"go", " " + rocket + sparkles + "!"}));
+  // Whitespace: a run before a word leaves its last space to the word; a trailing run stays whole;
+  // Llama 3 ends a run at its last newline and lets a tab lead the word after it.
+  EXPECT_EQ(Split("gpt-2", "a   b  "), (V{"a", "  ", " b", "  "}));
+  EXPECT_EQ(Split("llama-bpe", "a \n\n\tb"), (V{"a", " \n\n", "\tb"}));
+  // CJK: letters to the pre-tokenizers built on \p{L}; DeepSeek cuts runs of Han characters off
+  // from Latin words and splits digits apart.
+  const std::string nihao = "\xE4\xBD\xA0\xE5\xA5\xBD";  // 你好
+  EXPECT_EQ(Split("llama-bpe", "hi " + nihao + "ab"), (V{"hi", " " + nihao + "ab"}));
+  EXPECT_EQ(Split("deepseek-llm", "hi " + nihao + "ab 42"), (V{"hi", " ", nihao, "ab", " ", "42"}));
+  EXPECT_EQ(Split("deepseek-coder", "hi " + nihao + "ab 42"), (V{"hi", " ", nihao, "ab", " ", "4", "2"}));
+}
+
 TEST(PreTokenizer, UnknownNameIsAnErrorListingKnownOnes) {
   auto p = PreTokenizer::ForName("no-such-pre");
   ASSERT_FALSE(p);
