@@ -1,11 +1,12 @@
 // Dequantization of Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and Q8_K.
 //
-// Bit-exactness with llama.cpp depends on the order of float operations: the sub-block scale is
-// formed first as a float product (d * sc, dmin * m), then multiplied by the code and the min
-// subtracted; Q6_K multiplies d * scale first, then the code. Do not "simplify" these. It also
-// depends on the compiler not fusing `a * b - c` into an FMA: g++ in ISO mode (-std=c++20, as
-// CMake sets it) does not; a build with -march supporting FMA under clang or -std=gnu++ would need
-// -ffp-contract=off for this folder.
+// The arithmetic is llama.cpp's (sub-block scale d * sc as a float, times the code, minus
+// dmin * m), but bit-exactness does not hang on that order: a binary16 d has 11 significant bits,
+// an integer sub-scale (|s| <= 128) at most 7 and a code (|q| <= 32) at most 5, so every product
+// here fits float's 24 bits exactly and the only rounding is the final subtraction. Any order,
+// and FMA, gives the same bits; SIMD kernels may pick what is fastest. Q8_K's float32 d times a
+// code is one rounding as well.
+// tests/quant/documented_layout_test.cpp checks this against a double-precision decode.
 
 #include <cstdint>
 

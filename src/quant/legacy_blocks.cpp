@@ -1,7 +1,7 @@
 // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1: 32-element blocks with one binary16 scale (and offset).
 //
-// Dequantization follows llama.cpp's float operation order exactly (code converted to float, times
-// d, plus m), which is what makes the results bit-identical.
+// Dequantization is llama.cpp's code * d (+ m). Code times binary16 d is exact in float, so each
+// value is rounded once (at the + m) and any evaluation order or FMA gives the same bits.
 //
 // Quantization: symmetric formats take the element of largest magnitude as the extreme code
 // (-8 for Q4_0, -16 for Q5_0, so the asymmetric code range loses nothing on that side); offset
