@@ -61,7 +61,7 @@ void SpmEncoder::TryAddBigram(std::string_view text, int32_t left, int32_t right
   const Symbol& l = symbols_[left];
   const uint32_t length = l.length + symbols_[right].length;
   const int32_t id = vocab_.Find(text.substr(l.offset, length));
-  if (id == kNoToken) return;
+  if (id == kNoToken || !vocab_.IsMergeable(id)) return;
   queue_.push(Bigram{vocab_.scores[id], left, right, length});
 }
 
@@ -94,7 +94,7 @@ void SpmEncoder::EncodeSegment(std::string_view text, std::vector<int32_t>& out)
   for (int32_t i = 0; i >= 0 && i < static_cast<int32_t>(symbols_.size()); i = symbols_[i].next) {
     const Symbol& s = symbols_[i];
     const std::string_view piece = text.substr(s.offset, s.length);
-    if (const int32_t id = vocab_.Find(piece); id != kNoToken) {
+    if (const int32_t id = vocab_.Find(piece); id != kNoToken && vocab_.IsMergeable(id)) {
       out.push_back(id);
       continue;
     }
@@ -122,7 +122,7 @@ void BpeEncoder::Encode(std::string_view word, std::vector<int32_t>& out) {
   if (vocab_.ignore_merges) {
     encoded_.clear();
     for (char c : word) encoded_ += alphabet_.Encode(static_cast<uint8_t>(c));
-    if (const int32_t id = vocab_.Find(encoded_); id != kNoToken) {
+    if (const int32_t id = vocab_.Find(encoded_); id != kNoToken && vocab_.IsMergeable(id)) {
       out.push_back(id);
       return;
     }

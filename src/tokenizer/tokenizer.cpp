@@ -117,6 +117,7 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
       const int32_t l = v.Find(left), r = v.Find(right);
       const int32_t merged = v.Find(std::string(left) + std::string(right));
       if (l == kNoToken || r == kNoToken || merged == kNoToken) continue;  // unusable, as in llama.cpp
+      if (!v.IsMergeable(merged)) continue;
       impl->merges.emplace(internal::PairKey(l, r), internal::BpeEncoder::Merge{static_cast<int32_t>(rank), merged});
     }
   }

@@ -31,11 +31,54 @@ bool IsLlama3Family(std::string_view pre) {
   return std::find(kNames.begin(), kNames.end(), pre) != kNames.end();
 }
 
-// Text of tokens that end a turn in the common chat formats; marked control so that user text
-// cannot produce them and generation stops on them.
-constexpr std::array<std::string_view, 11> kEndOfTurnTexts = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-    "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "<end_of_utterance>"};
+// Tokens that end generation, found by their text because converters rarely name them all in
+// metadata: chat-turn ends, end-of-text markers and the fill-in-the-middle pad / repository /
+// file separators. The list is llama.cpp's, so that both stop on the same tokens.
+constexpr std::array<std::string_view, 29> kEndOfGenerationTexts = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>",
+    "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>",
+    "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",  // <｜end▁of▁sentence｜>
+    "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]", "<|fim_repo|>", "<|repo_name|>", "<|file_sep|>"};
+
+// Fill-in-the-middle markers: control tokens (so user text cannot produce them) that do not end
+// generation. Some converters write them as normal tokens.
+constexpr std::array<std::string_view, 27> kFillInTheMiddleTexts = {
+    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",
+    "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>",
+    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "hole\xEF\xBD\x9C>",
+    "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>",
+    "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
+    "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>",
+    "<fim-repo>", "<REPO>", "<reponame>"};
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& texts, std::string_view text) {
+  return std::find(texts.begin(), texts.end(), text) != texts.end();
+}
+
+// Marks the end-of-generation tokens (and makes them and the fill-in-the-middle markers control
+// tokens, whatever their type in the file: user text must not be able to produce a token that
+// stops generation or restructures the prompt). Two formats need exceptions: Harmony (gpt-oss)
+// closes every channel with <|end|> and ends a reply only with <|return|> or <|call|>; Gemma 4
+// uses </s> as ordinary text once it has <|tool_response>.
+void MarkEndOfGeneration(Vocab& v) {
+  const bool harmony = (v.Find("<|return|>") != kNoToken && v.Find("<|call|>") != kNoToken) ||
+                       (v.Find("<|calls|>") != kNoToken && v.Find("<|flush|>") != kNoToken);
+  const bool gemma4 = v.Find("<|tool_response>") != kNoToken;
+  for (int32_t id = 0; id < v.size(); ++id) {
+    const std::string_view text = v.tokens[id];
+    if (Contains(kFillInTheMiddleTexts, text)) {
+      v.types[id] = TokenType::kControl;
+      continue;
+    }
+    if (!Contains(kEndOfGenerationTexts, text)) continue;
+    if (gemma4 && text == "</s>") continue;
+    v.types[id] = TokenType::kControl;
+    if (harmony && text == "<|end|>") continue;
+    v.end_of_turn.push_back(id);
+  }
+}
 
 }  // namespace
 
@@ -96,6 +139,16 @@ Result<Vocab> LoadVocab(const gguf::GgufFile& file) {
   CITADEL_ASSIGN_OR_RETURN(v.eom, OptionalId(file, "tokenizer.ggml.eom_token_id", n_vocab));
   CITADEL_ASSIGN_OR_RETURN(v.unk, OptionalId(file, "tokenizer.ggml.unknown_token_id", n_vocab));
   CITADEL_ASSIGN_OR_RETURN(v.pad, OptionalId(file, "tokenizer.ggml.padding_token_id", n_vocab));
+  // llama.cpp's converters write the misspelled key; accept the correct spelling too.
+  CITADEL_ASSIGN_OR_RETURN(v.sep, OptionalId(file, "tokenizer.ggml.seperator_token_id", n_vocab));
+  if (v.sep == kNoToken) {
+    CITADEL_ASSIGN_OR_RETURN(v.sep, OptionalId(file, "tokenizer.ggml.separator_token_id", n_vocab));
+  }
+  for (const std::string_view key :
+       {"tokenizer.ggml.fim_pad_token_id", "tokenizer.ggml.fim_rep_token_id", "tokenizer.ggml.fim_sep_token_id"}) {
+    CITADEL_ASSIGN_OR_RETURN(const int32_t id, OptionalId(file, key, n_vocab));
+    if (id != kNoToken) v.end_of_turn.push_back(id);
+  }
 
   // Defaults as llama.cpp applies them when the file is silent.
   const bool spm = v.kind == ModelKind::kSentencePiece;
@@ -108,12 +161,7 @@ Result<Vocab> LoadVocab(const gguf::GgufFile& file) {
   if (v.add_eos && v.eos == kNoToken) return Err("add_eos_token is set but eos_token_id is missing or out of range");
   if (spm && v.unk == kNoToken) v.unk = v.Find("<unk>");
 
-  for (int32_t id = 0; id < n_vocab; ++id) {
-    const auto& text = v.tokens[id];
-    if (std::find(kEndOfTurnTexts.begin(), kEndOfTurnTexts.end(), text) == kEndOfTurnTexts.end()) continue;
-    if (v.types[id] != TokenType::kUserDefined) v.types[id] = TokenType::kControl;
-    v.end_of_turn.push_back(id);
-  }
+  MarkEndOfGeneration(v);
 
   // Phi-3 strips whitespace after its special tokens (llama.cpp decides this by model name).
   std::string name;

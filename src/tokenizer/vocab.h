@@ -39,12 +39,15 @@ struct Vocab {
   std::vector<std::string> merges;  // "left right", highest priority first (BPE)
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> token_to_id;
 
-  int32_t bos = kNoToken, eos = kNoToken, eot = kNoToken, eom = kNoToken, unk = kNoToken, pad = kNoToken;
+  int32_t bos = kNoToken, eos = kNoToken, eot = kNoToken, eom = kNoToken, unk = kNoToken, pad = kNoToken,
+          sep = kNoToken;
   bool add_bos = false;
   bool add_eos = false;
   bool add_space_prefix = false;  // SentencePiece: prefix the text with a space
   bool ignore_merges = false;     // BPE: a whole pre-tokenized word that is a token is taken as is
-  std::vector<int32_t> end_of_turn;  // control tokens that close a chat turn (<|im_end|>, <|eot_id|>, ...)
+  // Further tokens that end generation: found by their text (<|im_end|>, <|eot_id|>, </s>, ...) and
+  // the fill-in-the-middle pad / repository / file-separator ids of the metadata.
+  std::vector<int32_t> end_of_turn;
   // Special tokens whose surrounding ASCII whitespace is swallowed (as llama.cpp does for Phi-3).
   std::vector<uint8_t> rstrip;
 
@@ -52,6 +55,13 @@ struct Vocab {
   int32_t Find(std::string_view text) const {
     const auto it = token_to_id.find(text);
     return it == token_to_id.end() ? kNoToken : it->second;
+  }
+  // Whether merging text may produce this token. Control, unknown and unused tokens stand for
+  // something other than their text (as in SentencePiece, which never matches them in text): only
+  // the special-token pass, under the caller's control, may emit them.
+  bool IsMergeable(int32_t id) const {
+    const TokenType t = types[id];
+    return t != TokenType::kControl && t != TokenType::kUnknown && t != TokenType::kUnused;
   }
   // Fills token_to_id (a later duplicate wins, as in llama.cpp) and defaults types/scores.
   void Index();
