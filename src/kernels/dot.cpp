@@ -61,6 +61,19 @@ float DotF16Impl(const uint16_t* HWY_RESTRICT w, const float* HWY_RESTRICT x, si
   return sum;
 }
 
+void AxpyF16Impl(float a, const uint16_t* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const size_t lanes = hn::Lanes(df);
+  const auto* xh = reinterpret_cast<const hwy::float16_t*>(x);
+  const auto va = hn::Set(df, a);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    hn::StoreU(hn::MulAdd(va, hn::PromoteTo(df, hn::LoadU(dh, xh + i)), hn::LoadU(df, y + i)), df, y + i);
+  }
+  for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
+}
+
 // int16 lanes covering at most one 32-element legacy block: full vectors on AVX2/AVX-512, several
 // steps per block on 128-bit targets, one lane at a time on EMU128/scalar.
 using D16 = hn::CappedTag<int16_t, quant::kLegacyBlock>;
@@ -169,6 +182,7 @@ namespace citadel::kernels {
 
 HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF16Impl);
+HWY_EXPORT(AxpyF16Impl);
 HWY_EXPORT(DotQ8_0Impl);
 HWY_EXPORT(DotQ4_0Impl);
 HWY_EXPORT(ActiveTargetImpl);
@@ -181,6 +195,11 @@ float DotF32(std::span<const float> w, std::span<const float> x) {
 float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x) {
   CITADEL_CHECK(w_f16.size() == x.size());
   return HWY_DYNAMIC_DISPATCH(DotF16Impl)(w_f16.data(), x.data(), w_f16.size());
+}
+
+void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y) {
+  CITADEL_CHECK(x_f16.size() == y.size());
+  HWY_DYNAMIC_DISPATCH(AxpyF16Impl)(a, x_f16.data(), y.data(), y.size());
 }
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8) {

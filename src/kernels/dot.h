@@ -25,6 +25,9 @@ float DotF32(std::span<const float> w, std::span<const float> x);
 // w holds IEEE binary16 bits.
 float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x);
 
+// y[i] += a * x[i] with x in binary16: the weighted sum of V rows in attention.
+void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y);
+
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8);
 float DotQ4_0(std::span<const quant::BlockQ4_0> w, std::span<const quant::BlockQ8_0> x_q8);
 float DotQ4_K(std::span<const quant::BlockQ4_K> w, std::span<const quant::BlockQ8_K> x_q8);

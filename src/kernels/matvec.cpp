@@ -4,6 +4,7 @@
 
 #include "core/check.h"
 #include "kernels/dot.h"
+#include "kernels/matmul.h"
 #include "quant/quant.h"
 
 namespace citadel::kernels {
@@ -27,18 +28,7 @@ bool CanMatVec(gguf::TensorType type) {
 
 Result<void> ValidateMatrix(const MatrixView& w) {
   if (!CanMatVec(w.type)) return Err("matvec: unsupported weight type {}", gguf::Name(w.type));
-  const auto& info = gguf::Info(w.type);
-  if (w.cols % info.block_elements != 0) {
-    return Err("matvec: {} columns is not a whole number of {} blocks ({} elements)", w.cols,
-               info.name, info.block_elements);
-  }
-  const size_t row_bytes = w.cols / info.block_elements * info.block_bytes;
-  if (w.rows != 0 && row_bytes > SIZE_MAX / w.rows) return Err("matvec: {}x{} overflows", w.rows, w.cols);
-  if (w.data.size() != w.rows * row_bytes) {
-    return Err("matvec: {} {}x{} needs {} bytes, got {}", info.name, w.rows, w.cols,
-               w.rows * row_bytes, w.data.size());
-  }
-  return Ok();
+  return ValidateMatMul(w);  // the same shape rules
 }
 
 Result<void> PrepareInput(gguf::TensorType weight_type, std::span<const float> x,

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/float16.h"
+#include "kernels/activation_rounding.h"
 #include "quant/quant.h"
 
 namespace citadel::model {
@@ -14,56 +15,6 @@ void Dequantize(const TensorRef& t, std::span<const std::byte> bytes, std::span<
                 std::optional<gguf::TensorType> type = std::nullopt) {
   auto r = quant::Dequantize(type ? *type : t.type(), bytes, out);
   CITADEL_CHECK_MSG(r.has_value(), "weights were validated when the model was bound");
-}
-
-// The type activations are rounded to before a dot product with weights of `type`, as in
-// llama.cpp (and as Citadel's integer kernels will): Q8_0 for the 32-element formats, Q8_1 for
-// those with a minimum, Q8_K for K-quants, F16 for F16 weights. Reproducing llama.cpp's rounding
-// matters: a random-weight network amplifies one-code differences into visible logit drift.
-gguf::TensorType ActivationType(gguf::TensorType type) {
-  using T = gguf::TensorType;
-  switch (type) {
-    case T::kQ4_0: case T::kQ5_0: case T::kQ8_0: return T::kQ8_0;
-    case T::kQ4_1: case T::kQ5_1: return T::kQ8_1;
-    case T::kQ2_K: case T::kQ3_K: case T::kQ4_K: case T::kQ5_K: case T::kQ6_K: return T::kQ8_K;
-    case T::kF16: return T::kF16;
-    case T::kBF16: return T::kBF16;
-    default: return T::kF32;
-  }
-}
-
-// Rounds activations to Q8_0 / Q8_1 the way llama.cpp's x86 path does: codes from x * (1/d) with
-// d the float scale (not its F16 rounding), ties to even; the stored scale is F16.
-void RoundLikeQ8_0(std::span<const float> x, std::span<float> out) {
-  for (size_t b = 0; b < x.size(); b += 32) {
-    float amax = 0;
-    for (size_t i = b; i < b + 32; ++i) amax = std::max(amax, std::abs(x[i]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    const float stored = HalfToFloat(FloatToHalf(d));
-    for (size_t i = b; i < b + 32; ++i) out[i] = std::nearbyint(x[i] * id) * stored;
-  }
-}
-
-// Q8_K as llama.cpp's reference quantizer makes it: the signed element of largest magnitude maps
-// to -127, codes are clamped at 127, and the scale stays a float.
-void RoundLikeQ8_K(std::span<const float> x, std::span<float> out) {
-  for (size_t b = 0; b < x.size(); b += 256) {
-    float amax = 0, max = 0;
-    for (size_t i = b; i < b + 256; ++i) {
-      if (std::abs(x[i]) > amax) {
-        amax = std::abs(x[i]);
-        max = x[i];
-      }
-    }
-    if (amax == 0.0f) {
-      std::fill(out.begin() + static_cast<ptrdiff_t>(b), out.begin() + static_cast<ptrdiff_t>(b + 256), 0.0f);
-      continue;
-    }
-    const float iscale = -127.0f / max;
-    const float d = 1.0f / iscale;
-    for (size_t i = b; i < b + 256; ++i) out[i] = std::min(127.0f, std::nearbyint(iscale * x[i])) * d;
-  }
 }
 
 // The KV cache holds F16, and Q meets K in F16, as in llama.cpp's default cache.
@@ -90,25 +41,9 @@ ReferenceForward::ReferenceForward(const Model& model, int max_positions)
 
 void ReferenceForward::MatVec(const TensorRef& w, std::span<const float> x_in, std::span<float> y) {
   row_.resize(w.cols());
-  const gguf::TensorType activation = ActivationType(w.type());
-  std::span<const float> x = x_in;
-  if (activation == gguf::TensorType::kQ8_0 || activation == gguf::TensorType::kQ8_1) {
-    x_rounded_.resize(x_in.size());
-    RoundLikeQ8_0(x_in, x_rounded_);
-    x = x_rounded_;
-  } else if (activation == gguf::TensorType::kQ8_K) {
-    x_rounded_.resize(x_in.size());
-    RoundLikeQ8_K(x_in, x_rounded_);
-    x = x_rounded_;
-  } else if (activation != gguf::TensorType::kF32) {
-    const auto& info = gguf::Info(activation);
-    x_bytes_.resize(x_in.size() / info.block_elements * info.block_bytes);
-    x_rounded_.resize(x_in.size());
-    auto q = quant::Quantize(activation, x_in, x_bytes_);
-    CITADEL_CHECK_MSG(q.has_value(), "activations are finite and whole blocks");
-    Dequantize(TensorRef{}, x_bytes_, x_rounded_, activation);
-    x = x_rounded_;
-  }
+  x_rounded_.resize(x_in.size());
+  kernels::RoundActivations(w.type(), x_in, x_rounded_);
+  const std::span<const float> x = x_rounded_;
   for (int64_t r = 0; r < w.rows(); ++r) {
     Dequantize(w, w.Row(r), row_);
     double sum = 0;

@@ -37,8 +37,7 @@ class ReferenceForward {
   std::vector<float> gate_, up_;  // [n_ff]
   std::vector<float> row_;      // scratch: one dequantized weight row
   std::vector<float> norm_w_;   // scratch: one dequantized norm/bias vector
-  std::vector<std::byte> x_bytes_;  // scratch: activations quantized as the weights' dot type
-  std::vector<float> x_rounded_;    // scratch: those activations back in float
+  std::vector<float> x_rounded_;    // scratch: activations rounded as for the weights' dot type
   std::vector<float> k_cache_, v_cache_;  // [n_layer][max_positions][n_head_kv * head_dim]
 };
 

@@ -1,0 +1,194 @@
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/check.h"
+#include "kernels/activation_rounding.h"
+#include "kernels/dot.h"
+#include "quant/quant.h"
+
+namespace citadel::kernels {
+namespace {
+
+using gguf::TensorType;
+
+// Vectors per pass over a weight row: the row stays in L1 while it meets each of them, and the
+// tile's activations (a few KB each) stay in L2 across rows.
+constexpr size_t kTokenTile = 8;
+
+template <class T>
+std::span<const T> RowOf(const MatrixView& w, size_t row, size_t row_bytes, size_t count) {
+  // GGUF tensor data is 32-byte aligned and every format's row is a multiple of its alignment.
+  return {reinterpret_cast<const T*>(w.data.data() + row * row_bytes), count};
+}
+
+// Calls y[t * stride + r] = dot(row r, vector t) over the tile structure shared by every path.
+template <class RowT, class ActT, class DotFn>
+void TiledRows(const MatrixView& w, size_t row_begin, size_t row_end, size_t blocks, size_t row_bytes,
+               std::span<const ActT> acts, size_t acts_per_vector, size_t count, std::span<float> y,
+               size_t y_stride, DotFn dot) {
+  for (size_t t0 = 0; t0 < count; t0 += kTokenTile) {
+    const size_t t1 = std::min(count, t0 + kTokenTile);
+    for (size_t r = row_begin; r < row_end; ++r) {
+      const std::span<const RowT> row = RowOf<RowT>(w, r, row_bytes, blocks);
+      for (size_t t = t0; t < t1; ++t) {
+        y[t * y_stride + r] = dot(row, acts.subspan(t * acts_per_vector, acts_per_vector));
+      }
+    }
+  }
+}
+
+PreparedBatch::Path PathFor(TensorType type) {
+  using Path = PreparedBatch::Path;
+  switch (type) {
+    case TensorType::kF32: return Path::kF32;
+    case TensorType::kF16: return Path::kF16;
+    case TensorType::kQ8_0: return Path::kQ8_0;
+    case TensorType::kQ4_0: return Path::kQ4_0;
+    case TensorType::kQ4_K: return Path::kQ4_K;
+    case TensorType::kQ6_K: return Path::kQ6_K;
+    default: return Path::kDequantized;
+  }
+}
+
+}  // namespace
+
+bool PreparedBatch::Serves(gguf::TensorType weight_type) const {
+  const Path mine = path_, theirs = PathFor(weight_type);
+  const auto integer_kind = [](Path p) {
+    return p == Path::kQ8_0 || p == Path::kQ4_0 ? 1 : p == Path::kQ4_K || p == Path::kQ6_K ? 2 : 0;
+  };
+  if (integer_kind(mine) != 0 || integer_kind(theirs) != 0) return integer_kind(mine) == integer_kind(theirs);
+  return ActivationType(weight_type_) == ActivationType(weight_type);
+}
+
+bool CanMatMul(gguf::TensorType type) {
+  return quant::CanDequantize(type) && type != TensorType::kQ8_1 && type != TensorType::kQ8_K;
+}
+
+Result<void> ValidateMatMul(const MatrixView& w) {
+  if (!CanMatMul(w.type)) return Err("matmul: unsupported weight type {}", gguf::Name(w.type));
+  const auto& info = gguf::Info(w.type);
+  if (w.cols % info.block_elements != 0) {
+    return Err("matmul: {} columns is not a whole number of {} blocks ({} elements)", w.cols,
+               info.name, info.block_elements);
+  }
+  const size_t row_bytes = w.cols / info.block_elements * info.block_bytes;
+  if (w.rows != 0 && row_bytes > SIZE_MAX / w.rows) return Err("matmul: {}x{} overflows", w.rows, w.cols);
+  if (w.data.size() != w.rows * row_bytes) {
+    return Err("matmul: {} {}x{} needs {} bytes, got {}", info.name, w.rows, w.cols, w.rows * row_bytes,
+               w.data.size());
+  }
+  return Ok();
+}
+
+Result<void> ReserveBatch(gguf::TensorType weight_type, size_t cols, size_t count, PreparedBatch& out) {
+  using Path = PreparedBatch::Path;
+  if (!CanMatMul(weight_type)) return Err("matmul: unsupported weight type {}", gguf::Name(weight_type));
+  const auto& act = gguf::Info(ActivationType(weight_type));
+  if (cols % act.block_elements != 0) {
+    return Err("matmul: {} activations is not a whole number of {} blocks", cols, act.name);
+  }
+  out.weight_type_ = weight_type;
+  out.cols_ = cols;
+  out.count_ = count;
+  out.path_ = PathFor(weight_type);
+  switch (out.path_) {
+    case Path::kQ8_0:
+    case Path::kQ4_0: out.q8_0_.resize(count * cols / quant::kLegacyBlock); break;
+    case Path::kQ4_K:
+    case Path::kQ6_K: out.q8_k_.resize(count * cols / quant::kSuperBlock); break;
+    default: out.floats_.resize(count * cols); break;
+  }
+  return Ok();
+}
+
+void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, PreparedBatch& out) {
+  using Path = PreparedBatch::Path;
+  const size_t cols = out.cols_;
+  CITADEL_CHECK(begin <= end && end <= out.count_ && x.size() >= end * cols);
+  for (size_t t = begin; t < end; ++t) {
+    const std::span<const float> xt = x.subspan(t * cols, cols);
+    switch (out.path_) {
+      case Path::kQ8_0:
+      case Path::kQ4_0: {
+        const size_t blocks = cols / quant::kLegacyBlock;
+        QuantizeActivationsQ8_0(xt, std::span(out.q8_0_).subspan(t * blocks, blocks));
+        break;
+      }
+      case Path::kQ4_K:
+      case Path::kQ6_K: {
+        const size_t blocks = cols / quant::kSuperBlock;
+        QuantizeActivationsQ8_K(xt, std::span(out.q8_k_).subspan(t * blocks, blocks));
+        break;
+      }
+      default:
+        RoundActivations(out.weight_type_, xt, std::span(out.floats_).subspan(t * cols, cols));
+        break;
+    }
+  }
+}
+
+Result<void> PrepareBatch(gguf::TensorType weight_type, std::span<const float> x, size_t count,
+                          PreparedBatch& out) {
+  if (count != 0 && x.size() / count * count != x.size()) return Err("matmul: {} floats is not {} vectors", x.size(), count);
+  const size_t cols = count == 0 ? 0 : x.size() / count;
+  CITADEL_RETURN_IF_ERROR(ReserveBatch(weight_type, cols, count, out));
+  PrepareBatchRows(x, 0, count, out);
+  return Ok();
+}
+
+void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, size_t row_end,
+                std::span<float> y, size_t y_stride, std::span<float> scratch) {
+  using Path = PreparedBatch::Path;
+  CITADEL_CHECK(x.Serves(w.type) && x.cols_ == w.cols);
+  CITADEL_CHECK(row_begin <= row_end && row_end <= w.rows && y_stride >= w.rows);
+  CITADEL_CHECK(x.count_ == 0 || y.size() >= (x.count_ - 1) * y_stride + w.rows);
+  const auto& info = gguf::Info(w.type);
+  const size_t blocks = w.cols / info.block_elements;
+  const size_t row_bytes = blocks * info.block_bytes;
+  CITADEL_CHECK(w.data.size() == w.rows * row_bytes);
+  const size_t n = x.count_;
+  const std::span<const float> floats = x.floats_;
+  const std::span<const quant::BlockQ8_0> q8_0 = x.q8_0_;
+  const std::span<const quant::BlockQ8_K> q8_k = x.q8_k_;
+  const size_t legacy_blocks = w.cols / quant::kLegacyBlock, super_blocks = w.cols / quant::kSuperBlock;
+  switch (PathFor(w.type)) {
+    case Path::kF32:
+      TiledRows<float>(w, row_begin, row_end, blocks, row_bytes, floats, w.cols, n, y, y_stride,
+                       [](auto row, auto act) { return DotF32(row, act); });
+      break;
+    case Path::kF16:
+      TiledRows<uint16_t>(w, row_begin, row_end, blocks, row_bytes, floats, w.cols, n, y, y_stride,
+                          [](auto row, auto act) { return DotF16(row, act); });
+      break;
+    case Path::kQ8_0:
+      TiledRows<quant::BlockQ8_0>(w, row_begin, row_end, blocks, row_bytes, q8_0, legacy_blocks, n, y,
+                                  y_stride, [](auto row, auto act) { return DotQ8_0(row, act); });
+      break;
+    case Path::kQ4_0:
+      TiledRows<quant::BlockQ4_0>(w, row_begin, row_end, blocks, row_bytes, q8_0, legacy_blocks, n, y,
+                                  y_stride, [](auto row, auto act) { return DotQ4_0(row, act); });
+      break;
+    case Path::kQ4_K:
+      TiledRows<quant::BlockQ4_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,
+                                  y_stride, [](auto row, auto act) { return DotQ4_K(row, act); });
+      break;
+    case Path::kQ6_K:
+      TiledRows<quant::BlockQ6_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,
+                                  y_stride, [](auto row, auto act) { return DotQ6_K(row, act); });
+      break;
+    case Path::kDequantized: {
+      CITADEL_CHECK(scratch.size() >= w.cols);
+      const std::span<float> row = scratch.first(w.cols);
+      for (size_t r = row_begin; r < row_end; ++r) {
+        CITADEL_CHECK(quant::Dequantize(w.type, w.data.subspan(r * row_bytes, row_bytes), row).has_value());
+        for (size_t t = 0; t < n; ++t) y[t * y_stride + r] = DotF32(row, floats.subspan(t * w.cols, w.cols));
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace citadel::kernels

@@ -1,0 +1,75 @@
+#include "kernels/ops.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/float16.h"
+#include "kernels/dot.h"
+
+namespace citadel::kernels {
+
+void RmsNorm(std::span<const float> x, std::span<const float> weight, float eps, std::span<float> out) {
+  CITADEL_CHECK(weight.size() == x.size() && out.size() == x.size());
+  // Double accumulation: the mean of squares over thousands of elements is where float loses most.
+  double sum_sq = 0;
+  for (float v : x) sum_sq += double{v} * v;
+  const auto scale = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(x.size()) + eps));
+  for (size_t i = 0; i < x.size(); ++i) out[i] = x[i] * scale * weight[i];
+}
+
+RopeTable::RopeTable(int n_rot, float freq_base, float freq_scale)
+    : n_rot_(n_rot), freq_scale_(freq_scale), inv_freq_(static_cast<size_t>(n_rot / 2)) {
+  for (int i = 0; i < n_rot / 2; ++i) {
+    inv_freq_[static_cast<size_t>(i)] = std::pow(static_cast<double>(freq_base), -2.0 * i / n_rot);
+  }
+}
+
+void RopeTable::Angles(int pos, RopeAngles& angles) const {
+  angles.cos.resize(inv_freq_.size());
+  angles.sin.resize(inv_freq_.size());
+  for (size_t i = 0; i < inv_freq_.size(); ++i) {
+    const double theta = static_cast<double>(pos) * freq_scale_ * inv_freq_[i];
+    angles.cos[i] = static_cast<float>(std::cos(theta));
+    angles.sin[i] = static_cast<float>(std::sin(theta));
+  }
+}
+
+void Rope(std::span<float> head, const RopeAngles& angles, bool neox) {
+  const size_t half = angles.cos.size();
+  CITADEL_CHECK(2 * half <= head.size());
+  for (size_t i = 0; i < half; ++i) {
+    const size_t a = neox ? i : 2 * i;
+    const size_t b = neox ? i + half : 2 * i + 1;
+    const float x0 = head[a], x1 = head[b], c = angles.cos[i], s = angles.sin[i];
+    head[a] = x0 * c - x1 * s;
+    head[b] = x0 * s + x1 * c;
+  }
+}
+
+void SwiGlu(std::span<float> gate, std::span<const float> up) {
+  CITADEL_CHECK(gate.size() == up.size());
+  for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void Attention(const AttentionInput& in, std::span<float> scores, std::span<float> out) {
+  const size_t length = in.k.size(), head_dim = in.q.size();
+  CITADEL_CHECK(in.v.size() == length && scores.size() >= length && out.size() == head_dim && length > 0);
+  float max_score = -INFINITY;
+  for (size_t t = 0; t < length; ++t) {
+    scores[t] = DotF16(std::span(in.k[t], head_dim), in.q) * in.scale;
+    max_score = std::max(max_score, scores[t]);
+  }
+  double total = 0;
+  for (size_t t = 0; t < length; ++t) {
+    scores[t] = std::exp(scores[t] - max_score);
+    total += scores[t];
+  }
+  const auto inv_total = static_cast<float>(1.0 / total);
+  std::fill(out.begin(), out.end(), 0.0f);
+  for (size_t t = 0; t < length; ++t) {
+    AxpyF16(scores[t] * inv_total, std::span(in.v[t], head_dim), out);
+  }
+}
+
+}  // namespace citadel::kernels
