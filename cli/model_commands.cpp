@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
 #include "gguf/gguf_file.h"
 #include "model/model_info.h"
 #include "quant/quant.h"
@@ -17,11 +18,6 @@ namespace citadel::cli {
 namespace {
 
 using nlohmann::ordered_json;
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "citadel: %s\n", message.c_str());
-  return 1;
-}
 
 ordered_json ValueToJson(const gguf::Value& value) {
   if (const gguf::Array* array = value.AsArray()) {

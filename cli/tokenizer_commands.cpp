@@ -11,17 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "cli_support.h"
 #include "gguf/gguf_file.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace citadel::cli {
 namespace {
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "citadel: %s\n", message.c_str());
-  return 1;
-}
 
 Result<std::string> ReadInput(const std::string& text, const std::string& file) {
   if (!file.empty()) {
