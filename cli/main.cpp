@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_command.h"
 #include "model_commands.h"
 #include "parse_args.h"
 #include "run_command.h"
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddModelCommands(app, exit_code);
   citadel::cli::AddTokenizerCommands(app, exit_code);
   citadel::cli::AddRunCommand(app, exit_code);
+  citadel::cli::AddBenchCommand(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }

@@ -20,8 +20,19 @@ namespace citadel {
 namespace {
 
 // Long enough to catch the next parallel section of a forward pass (a few microseconds away),
-// short enough that idle workers go to sleep within well under a millisecond.
+// short enough that idle threads go to sleep within well under a millisecond.
 constexpr int kSpinIterations = 1 << 12;
+
+constexpr int kChunkBits = 22;
+constexpr uint64_t kChunkMask = (uint64_t{1} << kChunkBits) - 1;
+constexpr uint64_t kGenerationMask = (uint64_t{1} << (64 - 2 * kChunkBits)) - 1;
+
+uint64_t Pack(uint64_t generation, uint64_t chunks, uint64_t next) {
+  return (generation << (2 * kChunkBits)) | (chunks << kChunkBits) | next;
+}
+uint64_t Generation(uint64_t state) { return state >> (2 * kChunkBits); }
+uint64_t Chunks(uint64_t state) { return (state >> kChunkBits) & kChunkMask; }
+uint64_t Next(uint64_t state) { return state & kChunkMask; }
 
 }  // namespace
 
@@ -33,50 +44,67 @@ ThreadPool::ThreadPool(int threads) : threads_(threads) {
 
 ThreadPool::~ThreadPool() {
   stop_.store(true, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
-  generation_.notify_all();
+  wake_.fetch_add(1, std::memory_order_release);
+  wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::RunErased(Task task, void* arg) {
-  const int workers = size();
-  if (workers == 1) {
-    task(arg, 0, 1);
-    return;
-  }
-  task_ = task;
-  arg_ = arg;
-  pending_.store(workers - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);  // publishes task_/arg_ with it
-  generation_.notify_all();
-  task(arg, 0, workers);
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+void ThreadPool::RunChunks(ChunkFn fn, void* context, size_t chunks) {
+  CITADEL_CHECK_MSG(chunks <= kChunkMask, "too many chunks in one parallel section");
+  // No chunk of the previous section is outstanding (we waited for all), so nobody reads these.
+  job_fn_ = fn;
+  job_context_ = context;
+  done_.store(0, std::memory_order_relaxed);
+  const uint64_t generation = (Generation(state_.load(std::memory_order_relaxed)) + 1) & kGenerationMask;
+  state_.store(Pack(generation, chunks, 0), std::memory_order_release);
+  wake_.fetch_add(1, std::memory_order_release);
+  wake_.notify_all();
+  ClaimChunks(0);
+  for (int spin = 0;; ++spin) {
+    const uint32_t done = done_.load(std::memory_order_acquire);
+    if (done == chunks) break;
     if (spin < kSpinIterations) {
       CITADEL_CPU_RELAX();
     } else {
-      const int left = pending_.load(std::memory_order_acquire);
-      if (left != 0) pending_.wait(left, std::memory_order_acquire);
+      done_.wait(done, std::memory_order_acquire);
     }
   }
 }
 
-void ThreadPool::WorkerLoop(int worker) {
-  uint32_t seen = 0;
-  const int workers = size();
+void ThreadPool::ClaimChunks(int thread) {
+  uint64_t state = state_.load(std::memory_order_acquire);
   for (;;) {
-    uint32_t now = generation_.load(std::memory_order_acquire);
+    const uint64_t chunks = Chunks(state), next = Next(state);
+    if (next >= chunks) return;
+    // Claiming compares the whole word, generation included: a thread that loaded the state of a
+    // finished section fails here instead of taking a chunk that no longer exists.
+    if (!state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      continue;
+    }
+    // The claimed chunk keeps the section open, so job_fn_/job_context_ are still its own.
+    job_fn_(job_context_, next, thread);
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done_.notify_one();
+    state = state_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::WorkerLoop(int thread) {
+  // The value at construction, not a fresh load: a thread that starts late must still see every
+  // bump made since, the destructor's included.
+  uint32_t seen = 0;
+  for (;;) {
+    uint32_t now = wake_.load(std::memory_order_acquire);
     for (int spin = 0; now == seen; ++spin) {
       if (spin < kSpinIterations) {
         CITADEL_CPU_RELAX();
       } else {
-        generation_.wait(seen, std::memory_order_acquire);
+        wake_.wait(seen, std::memory_order_acquire);
       }
-      now = generation_.load(std::memory_order_acquire);
+      now = wake_.load(std::memory_order_acquire);
     }
     seen = now;
     if (stop_.load(std::memory_order_relaxed)) return;
-    task_(arg_, worker, workers);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    ClaimChunks(thread);
   }
 }
 

@@ -28,20 +28,7 @@ void RoundLikeQ8_K(std::span<const float> x, std::span<float> out) {
 
 }  // namespace
 
-void QuantizeActivationsQ8_0(std::span<const float> x, std::span<quant::BlockQ8_0> out) {
-  CITADEL_CHECK(x.size() == out.size() * quant::kLegacyBlock);
-  for (size_t b = 0; b < out.size(); ++b) {
-    const float* xb = x.data() + b * quant::kLegacyBlock;
-    float amax = 0;
-    for (size_t i = 0; i < quant::kLegacyBlock; ++i) amax = std::max(amax, std::abs(xb[i]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    out[b].d = FloatToHalf(d);
-    for (size_t i = 0; i < quant::kLegacyBlock; ++i) {
-      out[b].qs[i] = static_cast<int8_t>(std::nearbyint(xb[i] * id));
-    }
-  }
-}
+// QuantizeActivationsQ8_0 is vectorized in quantize_activations.cpp.
 
 void QuantizeActivationsQ8_K(std::span<const float> x, std::span<quant::BlockQ8_K> out) {
   CITADEL_CHECK(x.size() == out.size() * quant::kSuperBlock);

@@ -7,6 +7,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -72,6 +73,26 @@ void AxpyF16Impl(float a, const uint16_t* HWY_RESTRICT x, float* HWY_RESTRICT y,
     hn::StoreU(hn::MulAdd(va, hn::PromoteTo(df, hn::LoadU(dh, xh + i)), hn::LoadU(df, y + i)), df, y + i);
   }
   for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
+}
+
+// softmax(q . K^T * scale) V for one head, with K and V rows found through pointer arrays (the
+// paged cache); one dispatch per head instead of two per cached position.
+void AttentionHeadImpl(const float* HWY_RESTRICT q, const uint16_t* const* k_rows, const uint16_t* const* v_rows,
+                       size_t length, size_t head_dim, float scale, float* HWY_RESTRICT scores,
+                       float* HWY_RESTRICT out) {
+  float max_score = -HUGE_VALF;
+  for (size_t t = 0; t < length; ++t) {
+    scores[t] = DotF16Impl(k_rows[t], q, head_dim) * scale;
+    max_score = scores[t] > max_score ? scores[t] : max_score;
+  }
+  double total = 0;
+  for (size_t t = 0; t < length; ++t) {
+    scores[t] = std::exp(scores[t] - max_score);
+    total += scores[t];
+  }
+  const auto inv_total = static_cast<float>(1.0 / total);
+  for (size_t i = 0; i < head_dim; ++i) out[i] = 0.0f;
+  for (size_t t = 0; t < length; ++t) AxpyF16Impl(scores[t] * inv_total, v_rows[t], out, head_dim);
 }
 
 // int16 lanes covering at most one 32-element legacy block: full vectors on AVX2/AVX-512, several
@@ -183,6 +204,7 @@ namespace citadel::kernels {
 HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF16Impl);
 HWY_EXPORT(AxpyF16Impl);
+HWY_EXPORT(AttentionHeadImpl);
 HWY_EXPORT(DotQ8_0Impl);
 HWY_EXPORT(DotQ4_0Impl);
 HWY_EXPORT(ActiveTargetImpl);
@@ -200,6 +222,14 @@ float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x) {
 void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y) {
   CITADEL_CHECK(x_f16.size() == y.size());
   HWY_DYNAMIC_DISPATCH(AxpyF16Impl)(a, x_f16.data(), y.data(), y.size());
+}
+
+void AttentionHead(std::span<const float> q, std::span<const uint16_t* const> k_rows,
+                   std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out) {
+  CITADEL_CHECK(k_rows.size() == v_rows.size() && scores.size() >= k_rows.size() && out.size() == q.size() &&
+                !k_rows.empty());
+  HWY_DYNAMIC_DISPATCH(AttentionHeadImpl)(q.data(), k_rows.data(), v_rows.data(), k_rows.size(), q.size(), scale,
+                                          scores.data(), out.data());
 }
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8) {

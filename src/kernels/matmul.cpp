@@ -6,6 +6,8 @@
 #include "core/check.h"
 #include "kernels/activation_rounding.h"
 #include "kernels/dot.h"
+#include "kernels/gemm_f32.h"
+#include "kernels/x86/q8_tiles.h"
 #include "quant/quant.h"
 
 namespace citadel::kernels {
@@ -46,9 +48,36 @@ PreparedBatch::Path PathFor(TensorType type) {
     case TensorType::kF16: return Path::kF16;
     case TensorType::kQ8_0: return Path::kQ8_0;
     case TensorType::kQ4_0: return Path::kQ4_0;
+    // Q5_0 has an integer kernel only where the x86 tiles run; elsewhere it is dequantized.
+    case TensorType::kQ5_0: return x86::TiledQ8Kernel(x86::Q8Weights::kQ5_0) != nullptr ? Path::kQ5_0 : Path::kDequantized;
     case TensorType::kQ4_K: return Path::kQ4_K;
     case TensorType::kQ6_K: return Path::kQ6_K;
     default: return Path::kDequantized;
+  }
+}
+
+// Whether a batch of n vectors goes through the float GEMM: formats without an integer tile
+// kernel, once there are enough tokens to amortize dequantizing the weights.
+bool UsesGemm(PreparedBatch::Path path, size_t n) {
+  using Path = PreparedBatch::Path;
+  if (n < kGemmMinTokens) return false;
+  return path != Path::kQ8_0 && path != Path::kQ4_0 && path != Path::kQ5_0;
+}
+
+// Dequantizes kGemmRowChunk rows at a time into scratch and multiplies them with every vector.
+void GemmRows(const MatrixView& w, size_t row_bytes, std::span<const float> x, size_t n, size_t row_begin,
+              size_t row_end, std::span<float> y, size_t y_stride, std::span<float> scratch) {
+  for (size_t r = row_begin; r < row_end; r += kGemmRowChunk) {
+    const size_t rows = std::min(kGemmRowChunk, row_end - r);
+    const float* chunk = nullptr;
+    if (w.type == TensorType::kF32) {
+      chunk = reinterpret_cast<const float*>(w.data.data() + r * row_bytes);  // used in place
+    } else {
+      const std::span<float> out = scratch.first(rows * w.cols);
+      CITADEL_CHECK(quant::Dequantize(w.type, w.data.subspan(r * row_bytes, rows * row_bytes), out).has_value());
+      chunk = out.data();
+    }
+    GemmF32({chunk, rows, x.data(), n, w.cols, y.data(), y_stride, r});
   }
 }
 
@@ -57,7 +86,7 @@ PreparedBatch::Path PathFor(TensorType type) {
 bool PreparedBatch::Serves(gguf::TensorType weight_type) const {
   const Path mine = path_, theirs = PathFor(weight_type);
   const auto integer_kind = [](Path p) {
-    return p == Path::kQ8_0 || p == Path::kQ4_0 ? 1 : p == Path::kQ4_K || p == Path::kQ6_K ? 2 : 0;
+    return p == Path::kQ8_0 || p == Path::kQ4_0 || p == Path::kQ5_0 ? 1 : p == Path::kQ4_K || p == Path::kQ6_K ? 2 : 0;
   };
   if (integer_kind(mine) != 0 || integer_kind(theirs) != 0) return integer_kind(mine) == integer_kind(theirs);
   return ActivationType(weight_type_) == ActivationType(weight_type);
@@ -96,9 +125,13 @@ Result<void> ReserveBatch(gguf::TensorType weight_type, size_t cols, size_t coun
   out.path_ = PathFor(weight_type);
   switch (out.path_) {
     case Path::kQ8_0:
-    case Path::kQ4_0: out.q8_0_.resize(count * cols / quant::kLegacyBlock); break;
+    case Path::kQ4_0:
+    case Path::kQ5_0: out.q8_0_.resize(count * cols / quant::kLegacyBlock); break;
     case Path::kQ4_K:
-    case Path::kQ6_K: out.q8_k_.resize(count * cols / quant::kSuperBlock); break;
+    case Path::kQ6_K:
+      out.q8_k_.resize(count * cols / quant::kSuperBlock);
+      if (UsesGemm(out.path_, count)) out.floats_.resize(count * cols);
+      break;
     default: out.floats_.resize(count * cols); break;
   }
   return Ok();
@@ -112,7 +145,8 @@ void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, Prepar
     const std::span<const float> xt = x.subspan(t * cols, cols);
     switch (out.path_) {
       case Path::kQ8_0:
-      case Path::kQ4_0: {
+      case Path::kQ4_0:
+      case Path::kQ5_0: {
         const size_t blocks = cols / quant::kLegacyBlock;
         QuantizeActivationsQ8_0(xt, std::span(out.q8_0_).subspan(t * blocks, blocks));
         break;
@@ -120,7 +154,11 @@ void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, Prepar
       case Path::kQ4_K:
       case Path::kQ6_K: {
         const size_t blocks = cols / quant::kSuperBlock;
-        QuantizeActivationsQ8_K(xt, std::span(out.q8_k_).subspan(t * blocks, blocks));
+        if (UsesGemm(out.path_, out.count_)) {
+          RoundActivations(out.weight_type_, xt, std::span(out.floats_).subspan(t * cols, cols));
+        } else {
+          QuantizeActivationsQ8_K(xt, std::span(out.q8_k_).subspan(t * blocks, blocks));
+        }
         break;
       }
       default:
@@ -154,6 +192,11 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
   const std::span<const quant::BlockQ8_0> q8_0 = x.q8_0_;
   const std::span<const quant::BlockQ8_K> q8_k = x.q8_k_;
   const size_t legacy_blocks = w.cols / quant::kLegacyBlock, super_blocks = w.cols / quant::kSuperBlock;
+  if (UsesGemm(PathFor(w.type), n)) {
+    CITADEL_CHECK(scratch.size() >= kGemmRowChunk * w.cols);
+    GemmRows(w, row_bytes, floats, n, row_begin, row_end, y, y_stride, scratch);
+    return;
+  }
   switch (PathFor(w.type)) {
     case Path::kF32:
       TiledRows<float>(w, row_begin, row_end, blocks, row_bytes, floats, w.cols, n, y, y_stride,
@@ -164,12 +207,21 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
                           [](auto row, auto act) { return DotF16(row, act); });
       break;
     case Path::kQ8_0:
+    case Path::kQ4_0:
+    case Path::kQ5_0:
+      if (const x86::Q8TileFn tiles = x86::TiledQ8Kernel(w.type == TensorType::kQ4_0   ? x86::Q8Weights::kQ4_0
+                                                         : w.type == TensorType::kQ5_0 ? x86::Q8Weights::kQ5_0
+                                                                                       : x86::Q8Weights::kQ8_0)) {
+        tiles({w.data.data(), row_bytes, blocks, q8_0.data(), n, row_begin, row_end, y.data(), y_stride});
+        break;
+      }
+      if (w.type == TensorType::kQ4_0) {
+        TiledRows<quant::BlockQ4_0>(w, row_begin, row_end, blocks, row_bytes, q8_0, legacy_blocks, n, y,
+                                    y_stride, [](auto row, auto act) { return DotQ4_0(row, act); });
+        break;
+      }
       TiledRows<quant::BlockQ8_0>(w, row_begin, row_end, blocks, row_bytes, q8_0, legacy_blocks, n, y,
                                   y_stride, [](auto row, auto act) { return DotQ8_0(row, act); });
-      break;
-    case Path::kQ4_0:
-      TiledRows<quant::BlockQ4_0>(w, row_begin, row_end, blocks, row_bytes, q8_0, legacy_blocks, n, y,
-                                  y_stride, [](auto row, auto act) { return DotQ4_0(row, act); });
       break;
     case Path::kQ4_K:
       TiledRows<quant::BlockQ4_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,

@@ -21,11 +21,16 @@
 
 namespace citadel::kernels {
 
+// From this many vectors on, formats without an integer tile kernel multiply through a float GEMM
+// on kGemmRowChunk weight rows dequantized at a time (MatMulRows' scratch holds them).
+inline constexpr size_t kGemmMinTokens = 4;
+inline constexpr size_t kGemmRowChunk = 16;
+
 // n activation vectors in the form the kernels for one weight type read.
 class PreparedBatch {
  public:
   // The kernel family a weight type is computed with (public for the implementation's helpers).
-  enum class Path { kF32, kF16, kQ8_0, kQ4_0, kQ4_K, kQ6_K, kDequantized };
+  enum class Path { kF32, kF16, kQ8_0, kQ4_0, kQ5_0, kQ4_K, kQ6_K, kDequantized };
 
   gguf::TensorType weight_type() const { return weight_type_; }
   size_t cols() const { return cols_; }
@@ -66,7 +71,7 @@ Result<void> ReserveBatch(gguf::TensorType weight_type, size_t cols, size_t coun
 void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, PreparedBatch& out);
 
 // y[t * y_stride + r] for every vector t and r in [row_begin, row_end). `scratch` holds at least
-// w.cols floats (one dequantized row; untouched by the SIMD paths). w must have passed
+// kGemmRowChunk * w.cols floats (dequantized rows; untouched by the integer paths). w must have passed
 // ValidateMatMul and x must serve w.type with w.cols columns: violations are bugs and abort.
 void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, size_t row_end,
                 std::span<float> y, size_t y_stride, std::span<float> scratch);

@@ -53,23 +53,8 @@ void SwiGlu(std::span<float> gate, std::span<const float> up) {
 }
 
 void Attention(const AttentionInput& in, std::span<float> scores, std::span<float> out) {
-  const size_t length = in.k.size(), head_dim = in.q.size();
-  CITADEL_CHECK(in.v.size() == length && scores.size() >= length && out.size() == head_dim && length > 0);
-  float max_score = -INFINITY;
-  for (size_t t = 0; t < length; ++t) {
-    scores[t] = DotF16(std::span(in.k[t], head_dim), in.q) * in.scale;
-    max_score = std::max(max_score, scores[t]);
-  }
-  double total = 0;
-  for (size_t t = 0; t < length; ++t) {
-    scores[t] = std::exp(scores[t] - max_score);
-    total += scores[t];
-  }
-  const auto inv_total = static_cast<float>(1.0 / total);
-  std::fill(out.begin(), out.end(), 0.0f);
-  for (size_t t = 0; t < length; ++t) {
-    AxpyF16(scores[t] * inv_total, std::span(in.v[t], head_dim), out);
-  }
+  CITADEL_CHECK(in.v.size() == in.k.size() && out.size() == in.q.size());
+  AttentionHead(in.q, in.k, in.v, in.scale, scores, out);
 }
 
 }  // namespace citadel::kernels

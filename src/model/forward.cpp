@@ -34,9 +34,15 @@ struct LayerParams {
   std::vector<float> attn_norm, ffn_norm, q_norm, k_norm, bq, bk, bv;
 };
 
+// Tokens per chunk of a per-token section: about four chunks per thread for a prompt, one chunk
+// (run by the caller alone) for a decode step.
+size_t TokenGrain(size_t n) { return std::max<size_t>(1, n / 8); }
+// Elements per chunk of an element-wise section (a multiple of a cache line of floats).
+constexpr size_t kElementGrain = 16 * 1024;
+
 // Per-worker scratch, so parallel sections share nothing they write.
 struct WorkerScratch {
-  std::vector<float> row;      // one dequantized weight row
+  std::vector<float> row;      // dequantized weight rows (kGemmRowChunk of the widest)
   std::vector<float> scores;   // [max_context]
   std::vector<const uint16_t*> k_rows, v_rows;  // [max_context]
 };
@@ -95,10 +101,7 @@ std::array<int, N> Forward::State::Prepare(std::span<const float> input, size_t 
       found = used++;
       auto& out = prepared[static_cast<size_t>(found)];
       CITADEL_CHECK(kernels::ReserveBatch(matrices[i]->type, cols, n, out).has_value());
-      pool.Run([&](int worker, int workers) {
-        auto [begin, end] = SplitRange(n, worker, workers);
-        kernels::PrepareBatchRows(input, begin, end, out);
-      });
+      pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) { kernels::PrepareBatchRows(input, begin, end, out); });
     }
     which[i] = found;
   }
@@ -108,13 +111,25 @@ std::array<int, N> Forward::State::Prepare(std::span<const float> input, size_t 
 template <size_t N>
 void Forward::State::MatMul(size_t n, const std::array<const kernels::MatrixView*, N>& matrices,
                             const std::array<int, N>& preparation, const std::array<float*, N>& outputs) {
-  pool.Run([&](int worker, int workers) {
-    for (size_t i = 0; i < N; ++i) {
-      const kernels::MatrixView& w = *matrices[i];
-      auto [begin, end] = SplitRange(w.rows, worker, workers, kRowAlign);
-      kernels::MatMulRows(w, prepared[static_cast<size_t>(preparation[i])], begin, end,
-                          std::span(outputs[i], n * w.rows), w.rows, scratch[static_cast<size_t>(worker)].row);
-    }
+  // Rows of all matrices form one range of chunks (none spanning two matrices) that workers claim
+  // as they go; about eight chunks per worker balance load without many claims.
+  std::array<size_t, N> grain{}, first_chunk{};
+  size_t chunks = 0;
+  const auto workers = static_cast<size_t>(pool.size());
+  for (size_t i = 0; i < N; ++i) {
+    const size_t rows = matrices[i]->rows;
+    grain[i] = std::max(kRowAlign, (rows / (workers * 8) + kRowAlign - 1) / kRowAlign * kRowAlign);
+    first_chunk[i] = chunks;
+    chunks += (rows + grain[i] - 1) / grain[i];
+  }
+  pool.ParallelFor(chunks, 1, [&](size_t chunk, size_t, int worker) {
+    size_t i = N - 1;
+    while (chunk < first_chunk[i]) --i;
+    const kernels::MatrixView& w = *matrices[i];
+    const size_t begin = (chunk - first_chunk[i]) * grain[i];
+    const size_t end = std::min(w.rows, begin + grain[i]);
+    kernels::MatMulRows(w, prepared[static_cast<size_t>(preparation[i])], begin, end,
+                        std::span(outputs[i], n * w.rows), w.rows, scratch[static_cast<size_t>(worker)].row);
   });
 }
 
@@ -125,8 +140,7 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
              KV = static_cast<size_t>(h.kv_dim()), F = static_cast<size_t>(h.n_ff),
              D = static_cast<size_t>(h.head_dim);
 
-  pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n, worker, workers);
+  pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) {
     for (size_t t = begin; t < end; ++t) {
       kernels::RmsNorm(std::span(x).subspan(t * E, E), l.attn_norm, h.rms_norm_eps, std::span(xb).subspan(t * E, E));
     }
@@ -142,8 +156,7 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
     return static_cast<size_t>(table[static_cast<size_t>(pos) / block_tokens]) * block_tokens +
            static_cast<size_t>(pos) % block_tokens;
   };
-  pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n, worker, workers);
+  pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) {
     for (size_t t = begin; t < end; ++t) {
       const std::span<float> qt = std::span(q).subspan(t * Q, Q), kt = std::span(k).subspan(t * KV, KV),
                              vt = std::span(v).subspan(t * KV, KV);
@@ -174,9 +187,8 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
   // Attention, split over (token, query head) pairs; query head hd reads KV head hd / group.
   const size_t heads = static_cast<size_t>(h.n_head), group = static_cast<size_t>(h.n_head / h.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
-  pool.Run([&](int worker, int workers) {
+  pool.ParallelFor(n * heads, 4, [&](size_t begin, size_t end, int worker) {
     WorkerScratch& s = scratch[static_cast<size_t>(worker)];
-    auto [begin, end] = SplitRange(n * heads, worker, workers);
     for (size_t item = begin; item < end; ++item) {
       const size_t t = item / heads, head = item % heads;
       const size_t kv_offset = head / group * D;
@@ -195,8 +207,7 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
 
   const auto o = Prepare<1>(std::span(att).first(n * Q), n, Q, {&l.wo});
   MatMul<1>(n, {&l.wo}, o, {xb.data()});
-  pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n, worker, workers);
+  pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) {
     for (size_t t = begin; t < end; ++t) {
       for (size_t i = t * E; i < (t + 1) * E; ++i) x[i] += xb[i];
       kernels::RmsNorm(std::span(x).subspan(t * E, E), l.ffn_norm, h.rms_norm_eps, std::span(xb).subspan(t * E, E));
@@ -205,14 +216,12 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
 
   const auto gu = Prepare<2>(std::span(xb).first(n * E), n, E, {&l.gate, &l.up});
   MatMul<2>(n, {&l.gate, &l.up}, gu, {gate.data(), up.data()});
-  pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n, worker, workers);
+  pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) {
     for (size_t t = begin; t < end; ++t) kernels::SwiGlu(std::span(gate).subspan(t * F, F), std::span(up).subspan(t * F, F));
   });
   const auto d = Prepare<1>(std::span(gate).first(n * F), n, F, {&l.down});
   MatMul<1>(n, {&l.down}, d, {xb.data()});
-  pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n * E, worker, workers, kRowAlign);
+  pool.ParallelFor(n * E, kElementGrain, [&](size_t begin, size_t end, int) {
     for (size_t i = begin; i < end; ++i) x[i] += xb[i];
   });
 }
@@ -258,7 +267,7 @@ Result<std::unique_ptr<Forward>> Forward::Create(const Model& model, ThreadPool&
   const auto widest = static_cast<size_t>(std::max({h.n_embd, h.q_dim(), h.n_ff}));
   state->scratch.resize(static_cast<size_t>(pool.size()));
   for (WorkerScratch& s : state->scratch) {
-    s.row.resize(widest);
+    s.row.resize(kernels::kGemmRowChunk * widest);
     s.scores.resize(static_cast<size_t>(max_context));
     s.k_rows.resize(static_cast<size_t>(max_context));
     s.v_rows.resize(static_cast<size_t>(max_context));
@@ -305,8 +314,7 @@ Result<void> Forward::Run(const Batch& batch, KvCache& cache, std::span<float> l
 
   const auto E = static_cast<size_t>(h.n_embd);
   const TensorRef& embd = s.model.weights().token_embd;
-  s.pool.Run([&](int worker, int workers) {
-    auto [begin, end] = SplitRange(n, worker, workers);
+  s.pool.ParallelFor(n, TokenGrain(n), [&](size_t begin, size_t end, int) {
     for (size_t t = begin; t < end; ++t) {
       CITADEL_CHECK(quant::Dequantize(embd.type(), embd.Row(batch.tokens[t]), std::span(s.x).subspan(t * E, E)).has_value());
       s.rope.Angles(batch.positions[t], s.angles[t]);

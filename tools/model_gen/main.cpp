@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   std::string arch = "llama", preset, type_name = "Q8_0", embd_type_name, out, tokenizer_from;
   ModelSpec overrides;
   app.add_option("--arch", arch, "llama | qwen2 | qwen3");
-  app.add_option("--preset", preset, "named shape: tiny, demo, qwen3-0.6b, qwen2.5-0.5b, llama3-8b, llama2-7b, tinyllama-1.1b");
+  app.add_option("--preset", preset, "named shape: tiny, demo, qwen3-0.6b, qwen2.5-0.5b, llama3.2-1b, llama3-8b, llama2-7b, tinyllama-1.1b");
   app.add_option("--type", type_name, "type of the weight matrices (F32, F16, BF16, Q4_0 … Q8_0, Q2_K … Q6_K)");
   app.add_option("--embd-type", embd_type_name, "type of the token embedding (default: --type)");
   auto* layers = app.add_option("--layers", overrides.n_layer);

@@ -20,6 +20,7 @@ constexpr std::array kPresets = {
     Preset{"demo", "", 4, 256, 8, 4, 0, 768, 2048, 4096, 10000.0f, 1e-5f, true},
     Preset{"qwen3-0.6b", "qwen3", 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1000000.0f, 1e-6f, true},
     Preset{"qwen2.5-0.5b", "qwen2", 24, 896, 14, 2, 0, 4864, 151936, 32768, 1000000.0f, 1e-6f, true},
+    Preset{"llama3.2-1b", "llama", 16, 2048, 32, 8, 64, 8192, 128256, 131072, 500000.0f, 1e-5f, true},
     Preset{"llama3-8b", "llama", 32, 4096, 32, 8, 0, 14336, 128256, 8192, 500000.0f, 1e-5f, false},
     Preset{"llama2-7b", "llama", 32, 4096, 32, 32, 0, 11008, 32000, 4096, 10000.0f, 1e-5f, false},
     Preset{"tinyllama-1.1b", "llama", 22, 2048, 32, 4, 0, 5632, 32000, 2048, 10000.0f, 1e-5f, false},

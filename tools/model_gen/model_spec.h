@@ -45,7 +45,7 @@ struct ModelSpec {
 // Checks the shape is one a transformer of this architecture can have.
 Result<void> Validate(const ModelSpec& spec);
 
-// Named shapes: tiny, demo, qwen3-0.6b, qwen2.5-0.5b, llama3-8b, llama2-7b, tinyllama-1.1b.
+// Named shapes: tiny, demo, qwen3-0.6b, qwen2.5-0.5b, llama3.2-1b, llama3-8b, llama2-7b, tinyllama-1.1b.
 Result<ModelSpec> PresetSpec(std::string_view preset, std::string_view arch);
 std::vector<std::string_view> PresetNames();
 
