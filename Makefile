@@ -17,10 +17,11 @@ $(DEMO_MODEL): build
 	@mkdir -p $(DEMO_DIR)
 	build/release/citadel-gen-model --arch llama --preset demo --type Q4_K --out $(DEMO_MODEL)
 
-# Main job (until `citadel serve` exists): describe and dry-load the demo model.
+# Main job (until `citadel serve` exists): describe, dry-load and run the demo model.
 run: build $(DEMO_MODEL)
 	$(CITADEL) model info $(DEMO_MODEL)
 	$(CITADEL) model check $(DEMO_MODEL)
+	$(CITADEL) run -m $(DEMO_MODEL) --chat -p "Hello from Citadel" -n 32
 
 test: setup test-release test-sanitize test-fuzz
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "core/float16.h"
+#include "kernels/dot.h"
 #include "quant/blocks.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -75,24 +76,51 @@ void AxpyF16Impl(float a, const uint16_t* HWY_RESTRICT x, float* HWY_RESTRICT y,
   for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
 }
 
-// softmax(q . K^T * scale) V for one head, with K and V rows found through pointer arrays (the
-// paged cache); one dispatch per head instead of two per cached position.
-void AttentionHeadImpl(const float* HWY_RESTRICT q, const uint16_t* const* k_rows, const uint16_t* const* v_rows,
-                       size_t length, size_t head_dim, float scale, float* HWY_RESTRICT scores,
-                       float* HWY_RESTRICT out) {
-  float max_score = -HUGE_VALF;
+// softmax(q_g . K^T * scale) V for the `group` query heads that share one KV head (grouped-query
+// attention), with K and V rows found through pointer arrays (the paged cache). Each K and V row
+// is converted from F16 once for the whole group; one dispatch per group.
+void AttentionGroupImpl(const float* HWY_RESTRICT q, size_t group, const uint16_t* const* k_rows,
+                        const uint16_t* const* v_rows, size_t length, size_t head_dim, float scale,
+                        float* HWY_RESTRICT scores, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const size_t lanes = hn::Lanes(df);
+  HWY_ALIGN float row[kMaxAttentionHeadDim];
+  const auto to_float = [&](const uint16_t* src) {
+    const auto* h = reinterpret_cast<const hwy::float16_t*>(src);
+    size_t i = 0;
+    for (; i + lanes <= head_dim; i += lanes) hn::Store(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, row + i);
+    for (; i < head_dim; ++i) row[i] = HalfToFloat(src[i]);
+  };
   for (size_t t = 0; t < length; ++t) {
-    scores[t] = DotF16Impl(k_rows[t], q, head_dim) * scale;
-    max_score = scores[t] > max_score ? scores[t] : max_score;
+    to_float(k_rows[t]);
+    for (size_t g = 0; g < group; ++g) scores[g * length + t] = DotF32Impl(row, q + g * head_dim, head_dim) * scale;
   }
-  double total = 0;
+  for (size_t g = 0; g < group; ++g) {
+    float* s = scores + g * length;
+    float max_score = -HUGE_VALF;
+    for (size_t t = 0; t < length; ++t) max_score = s[t] > max_score ? s[t] : max_score;
+    double total = 0;
+    for (size_t t = 0; t < length; ++t) {
+      s[t] = std::exp(s[t] - max_score);
+      total += s[t];
+    }
+    const auto inv_total = static_cast<float>(1.0 / total);
+    for (size_t t = 0; t < length; ++t) s[t] *= inv_total;
+  }
+  for (size_t i = 0; i < group * head_dim; ++i) out[i] = 0.0f;
   for (size_t t = 0; t < length; ++t) {
-    scores[t] = std::exp(scores[t] - max_score);
-    total += scores[t];
+    to_float(v_rows[t]);
+    for (size_t g = 0; g < group; ++g) {
+      const auto weight = hn::Set(df, scores[g * length + t]);
+      float* o = out + g * head_dim;
+      size_t i = 0;
+      for (; i + lanes <= head_dim; i += lanes) {
+        hn::StoreU(hn::MulAdd(weight, hn::Load(df, row + i), hn::LoadU(df, o + i)), df, o + i);
+      }
+      for (; i < head_dim; ++i) o[i] += scores[g * length + t] * row[i];
+    }
   }
-  const auto inv_total = static_cast<float>(1.0 / total);
-  for (size_t i = 0; i < head_dim; ++i) out[i] = 0.0f;
-  for (size_t t = 0; t < length; ++t) AxpyF16Impl(scores[t] * inv_total, v_rows[t], out, head_dim);
 }
 
 // int16 lanes covering at most one 32-element legacy block: full vectors on AVX2/AVX-512, several
@@ -204,7 +232,7 @@ namespace citadel::kernels {
 HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF16Impl);
 HWY_EXPORT(AxpyF16Impl);
-HWY_EXPORT(AttentionHeadImpl);
+HWY_EXPORT(AttentionGroupImpl);
 HWY_EXPORT(DotQ8_0Impl);
 HWY_EXPORT(DotQ4_0Impl);
 HWY_EXPORT(ActiveTargetImpl);
@@ -224,12 +252,13 @@ void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y) {
   HWY_DYNAMIC_DISPATCH(AxpyF16Impl)(a, x_f16.data(), y.data(), y.size());
 }
 
-void AttentionHead(std::span<const float> q, std::span<const uint16_t* const> k_rows,
-                   std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out) {
-  CITADEL_CHECK(k_rows.size() == v_rows.size() && scores.size() >= k_rows.size() && out.size() == q.size() &&
+void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
+                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out) {
+  CITADEL_CHECK(group > 0 && q.size() % group == 0 && q.size() / group <= kMaxAttentionHeadDim);
+  CITADEL_CHECK(k_rows.size() == v_rows.size() && scores.size() >= group * k_rows.size() && out.size() == q.size() &&
                 !k_rows.empty());
-  HWY_DYNAMIC_DISPATCH(AttentionHeadImpl)(q.data(), k_rows.data(), v_rows.data(), k_rows.size(), q.size(), scale,
-                                          scores.data(), out.data());
+  HWY_DYNAMIC_DISPATCH(AttentionGroupImpl)(q.data(), group, k_rows.data(), v_rows.data(), k_rows.size(),
+                                           q.size() / group, scale, scores.data(), out.data());
 }
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8) {

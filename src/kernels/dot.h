@@ -28,10 +28,12 @@ float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x);
 // y[i] += a * x[i] with x in binary16: the weighted sum of V rows in attention.
 void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y);
 
-// out = softmax(q . K^T * scale) V over the rows given (F16, q.size() values each); scores is scratch
-// of at least k_rows.size() floats.
-void AttentionHead(std::span<const float> q, std::span<const uint16_t* const> k_rows,
-                   std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out);
+// Attention of `group` query heads sharing one KV head: q and out are [group][head_dim], each K and
+// V row holds head_dim F16 values (head_dim <= kMaxAttentionHeadDim), scores is scratch of at least
+// group * k_rows.size() floats. out_g = softmax(q_g . K^T * scale) V.
+inline constexpr size_t kMaxAttentionHeadDim = 512;
+void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
+                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out);
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8);
 float DotQ4_0(std::span<const quant::BlockQ4_0> w, std::span<const quant::BlockQ8_0> x_q8);

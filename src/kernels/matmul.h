@@ -23,6 +23,11 @@ namespace citadel::kernels {
 
 // From this many vectors on, formats without an integer tile kernel multiply through a float GEMM
 // on kGemmRowChunk weight rows dequantized at a time (MatMulRows' scratch holds them).
+//
+// Batch invariance: for Q8_0, Q4_0 and Q5_0 (integer tiles on x86) a vector's results are bit-for-bit
+// the same whatever the batch. For the other formats a batch below kGemmMinTokens takes the dot
+// kernels and a larger one the GEMM, which sum in a different order: results agree to float
+// rounding (~1e-6 relative), not bit for bit.
 inline constexpr size_t kGemmMinTokens = 4;
 inline constexpr size_t kGemmRowChunk = 16;
 

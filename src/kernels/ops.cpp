@@ -54,7 +54,7 @@ void SwiGlu(std::span<float> gate, std::span<const float> up) {
 
 void Attention(const AttentionInput& in, std::span<float> scores, std::span<float> out) {
   CITADEL_CHECK(in.v.size() == in.k.size() && out.size() == in.q.size());
-  AttentionHead(in.q, in.k, in.v, in.scale, scores, out);
+  AttentionGroup(in.q, in.group, in.k, in.v, in.scale, scores, out);
 }
 
 }  // namespace citadel::kernels

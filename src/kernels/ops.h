@@ -36,12 +36,13 @@ void Rope(std::span<float> head, const RopeAngles& angles, bool neox);
 // gate[i] = silu(gate[i]) * up[i].
 void SwiGlu(std::span<float> gate, std::span<const float> up);
 
-// The attention of one query head over `length` cached positions of one sequence whose K and V
-// rows (F16, `head_dim` values of this head each) are found through `rows`: rows[t] points at
-// position t's K (and V, at the same offset in the V pool). `scores` holds at least `length`
-// floats of scratch. out = softmax(q . K^T * scale) V.
+// The attention of the query heads sharing one KV head (grouped-query attention) over `length`
+// cached positions of one sequence whose K and V rows (F16, head_dim values of this KV head each)
+// are found through `k` and `v`: k[t] points at position t's K. `scores` holds at least
+// group * length floats of scratch. out_g = softmax(q_g . K^T * scale) V.
 struct AttentionInput {
-  std::span<const float> q;           // head_dim, already rounded to F16 as the cache is
+  std::span<const float> q;            // [group][head_dim], already rounded to F16 as the cache is
+  size_t group = 1;
   std::span<const uint16_t* const> k;  // length pointers to head_dim F16 values
   std::span<const uint16_t* const> v;
   float scale = 1.0f;

@@ -6,6 +6,7 @@
 
 #include "core/check.h"
 #include "core/float16.h"
+#include "kernels/dot.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "quant/quant.h"
@@ -43,7 +44,7 @@ constexpr size_t kElementGrain = 16 * 1024;
 // Per-worker scratch, so parallel sections share nothing they write.
 struct WorkerScratch {
   std::vector<float> row;      // dequantized weight rows (kGemmRowChunk of the widest)
-  std::vector<float> scores;   // [max_context]
+  std::vector<float> scores;   // [group][max_context]
   std::vector<const uint16_t*> k_rows, v_rows;  // [max_context]
 };
 
@@ -184,24 +185,26 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
     }
   });
 
-  // Attention, split over (token, query head) pairs; query head hd reads KV head hd / group.
-  const size_t heads = static_cast<size_t>(h.n_head), group = static_cast<size_t>(h.n_head / h.n_head_kv);
+  // Attention, split over (token, KV head) pairs; the query heads kv_head * group .. + group - 1
+  // share that KV head (grouped-query attention) and are computed together.
+  const size_t kv_heads = static_cast<size_t>(h.n_head_kv), group = static_cast<size_t>(h.n_head / h.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
-  pool.ParallelFor(n * heads, 4, [&](size_t begin, size_t end, int worker) {
+  pool.ParallelFor(n * kv_heads, 2, [&](size_t begin, size_t end, int worker) {
     WorkerScratch& s = scratch[static_cast<size_t>(worker)];
     for (size_t item = begin; item < end; ++item) {
-      const size_t t = item / heads, head = item % heads;
-      const size_t kv_offset = head / group * D;
+      const size_t t = item / kv_heads, kv_head = item % kv_heads;
+      const size_t kv_offset = kv_head * D;
       const auto length = static_cast<size_t>(batch.positions[t]) + 1;
       for (size_t p = 0; p < length; ++p) {
         const size_t slot = slot_of(t, static_cast<int32_t>(p));
         s.k_rows[p] = cache.K(layer, slot) + kv_offset;
         s.v_rows[p] = cache.V(layer, slot) + kv_offset;
       }
-      const kernels::AttentionInput in{std::span(q).subspan(t * Q + head * D, D),
+      const size_t q_offset = t * Q + kv_head * group * D;
+      const kernels::AttentionInput in{std::span(q).subspan(q_offset, group * D), group,
                                        std::span<const uint16_t* const>(s.k_rows).first(length),
                                        std::span<const uint16_t* const>(s.v_rows).first(length), scale};
-      kernels::Attention(in, s.scores, std::span(att).subspan(t * Q + head * D, D));
+      kernels::Attention(in, s.scores, std::span(att).subspan(q_offset, group * D));
     }
   });
 
@@ -231,8 +234,11 @@ Result<std::unique_ptr<Forward>> Forward::Create(const Model& model, ThreadPool&
   if (max_batch_tokens <= 0 || max_context <= 0) {
     return Err("forward pass: batch of {} tokens and context of {} must be positive", max_batch_tokens, max_context);
   }
-  auto state = std::make_unique<State>(model, pool, max_batch_tokens, max_context);
   const HParams& h = model.hparams();
+  if (static_cast<size_t>(h.head_dim) > kernels::kMaxAttentionHeadDim) {
+    return Err("forward pass: head dimension {} exceeds the supported {}", h.head_dim, kernels::kMaxAttentionHeadDim);
+  }
+  auto state = std::make_unique<State>(model, pool, max_batch_tokens, max_context);
   const Weights& w = model.weights();
   for (const LayerWeights& lw : w.layers) {
     LayerParams l{View(lw.wq), View(lw.wk), View(lw.wv), View(lw.wo), View(lw.ffn_gate), View(lw.ffn_up),
@@ -268,7 +274,7 @@ Result<std::unique_ptr<Forward>> Forward::Create(const Model& model, ThreadPool&
   state->scratch.resize(static_cast<size_t>(pool.size()));
   for (WorkerScratch& s : state->scratch) {
     s.row.resize(kernels::kGemmRowChunk * widest);
-    s.scores.resize(static_cast<size_t>(max_context));
+    s.scores.resize(static_cast<size_t>(max_context) * static_cast<size_t>(h.n_head / h.n_head_kv));
     s.k_rows.resize(static_cast<size_t>(max_context));
     s.v_rows.resize(static_cast<size_t>(max_context));
   }
