@@ -16,8 +16,8 @@ std::string Aad(uint64_t seq) { return fmt::format("citadel audit content v1|{}"
 }  // namespace
 
 Result<Bytes> SealContent(const SecretKey& key, uint64_t seq, const AuditRecord& record) {
-  const std::string_view prompt = record.prompt.value_or(std::string());
-  const std::string_view response = record.response.value_or(std::string());
+  const std::string_view prompt = record.prompt ? std::string_view(*record.prompt) : std::string_view();
+  const std::string_view response = record.response ? std::string_view(*record.response) : std::string_view();
   Bytes plain(kHeaderBytes + prompt.size() + response.size());
   plain[0] = static_cast<uint8_t>((record.prompt ? kHasPrompt : 0) | (record.response ? kHasResponse : 0));
   const uint64_t n = prompt.size();

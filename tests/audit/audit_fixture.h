@@ -20,7 +20,7 @@ inline AuditRecord MakeRecord(int i, const std::string& subject, bool with_conte
   AuditRecord r;
   r.kind = EventKind::kRequest;
   r.request_id = fmt::format("req-{}", i);
-  r.time_ms = 1'700'000'000'000 + i * 1000;
+  r.time_ms = 1'700'000'000'000 + static_cast<int64_t>(i) * 1000;
   r.tenant = i % 2 == 0 ? "acme" : "globex";
   r.subject = subject;
   r.key_id = fmt::format("key-{}", i % 5);
@@ -58,6 +58,15 @@ inline void RawSql(const std::string& path, const std::string& sql) {
   ASSERT_TRUE(r) << r.error().message << " in " << sql;
 }
 
+// An attack that is one SQL script, where the trail must break, and how.
+struct SqlAttack {
+  const char* name;
+  const char* sql;
+  uint64_t seq;
+  BreakReason reason;
+};
+inline std::string AttackName(const ::testing::TestParamInfo<SqlAttack>& info) { return info.param.name; }
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -88,6 +97,14 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(report->intact()) << "broken at " << report->broken->seq << ": " << Name(report->broken->reason)
                                   << " (" << report->broken->detail << ")";
     return *report;
+  }
+
+  void ExpectBroken(const AuditStore& store, uint64_t seq, BreakReason reason) const {
+    auto report = store.Verify();
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_FALSE(report->intact()) << "tampering went unnoticed";
+    EXPECT_EQ(report->broken->seq, seq) << report->broken->detail;
+    EXPECT_EQ(report->broken->reason, reason) << Name(report->broken->reason) << ": " << report->broken->detail;
   }
 
   std::filesystem::path dir_;

@@ -10,6 +10,7 @@ namespace citadel::audit {
 namespace {
 
 using testing::RawSql;
+using testing::SqlAttack;
 using testing::StoreTest;
 
 class TamperTest : public StoreTest {
@@ -22,23 +23,9 @@ class TamperTest : public StoreTest {
     ASSERT_TRUE(VerifyOk(*store_).intact());
   }
 
-  void ExpectBroken(uint64_t seq, BreakReason reason) const {
-    auto report = store_->Verify();
-    ASSERT_TRUE(report) << report.error().message;
-    ASSERT_FALSE(report->intact()) << "tampering went unnoticed";
-    EXPECT_EQ(report->broken->seq, seq) << report->broken->detail;
-    EXPECT_EQ(report->broken->reason, reason) << Name(report->broken->reason) << ": " << report->broken->detail;
-  }
+  void ExpectBroken(uint64_t seq, BreakReason reason) const { StoreTest::ExpectBroken(*store_, seq, reason); }
 
   std::unique_ptr<AuditStore> store_;
-};
-
-// Attacks that are one SQL script, where the trail breaks, and how.
-struct SqlAttack {
-  const char* name;
-  const char* sql;
-  uint64_t seq;
-  BreakReason reason;
 };
 
 const SqlAttack kSqlAttacks[] = {
@@ -78,8 +65,7 @@ TEST_P(SqlAttackTest, IsFoundAndLocated) {
   ExpectBroken(GetParam().seq, GetParam().reason);
 }
 
-INSTANTIATE_TEST_SUITE_P(Tamper, SqlAttackTest, ::testing::ValuesIn(kSqlAttacks),
-                         [](const ::testing::TestParamInfo<SqlAttack>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Tamper, SqlAttackTest, ::testing::ValuesIn(kSqlAttacks), testing::AttackName);
 
 TEST_F(TamperTest, OneFlippedCiphertextByteIsFound) {
   auto db = Database::Open(db_path_, Database::Mode::kReadWriteCreate);
