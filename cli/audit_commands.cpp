@@ -127,23 +127,30 @@ int RunQuery(const QueryArgs& a) {
   return 0;
 }
 
-int RunErase(const StoreArgs& a) {
+// Opens the store and runs `action` on it; any error becomes one line on stderr.
+template <class Action>
+int WithStore(const StoreArgs& a, Action&& action) {
   auto store = OpenStore(a.db, a.key_file);
   if (!store) return Fail(store.error().message);
-  auto seq = (*store)->Erase(a.subject);
-  if (!seq) return Fail(seq.error().message);
-  std::printf("erased the content keys of subject '%s' (erasure recorded at seq %llu)\n", a.subject.c_str(),
-              static_cast<unsigned long long>(*seq));
-  return 0;
+  Result<void> done = action(**store);
+  return done ? 0 : Fail(done.error().message);
+}
+
+int RunErase(const StoreArgs& a) {
+  return WithStore(a, [&a](audit::AuditStore& store) -> Result<void> {
+    CITADEL_ASSIGN_OR_RETURN(const uint64_t seq, store.Erase(a.subject));
+    std::printf("erased the content keys of subject '%s' (erasure recorded at seq %llu)\n", a.subject.c_str(),
+                static_cast<unsigned long long>(seq));
+    return Ok();
+  });
 }
 
 int RunExport(const StoreArgs& a) {
-  auto store = OpenStore(a.db, a.key_file);
-  if (!store) return Fail(store.error().message);
-  auto records = (*store)->Export(a.subject);
-  if (!records) return Fail(records.error().message);
-  PrintRecords(*records, true);
-  return 0;
+  return WithStore(a, [&a](audit::AuditStore& store) -> Result<void> {
+    CITADEL_ASSIGN_OR_RETURN(const auto records, store.Export(a.subject));
+    PrintRecords(records, true);
+    return Ok();
+  });
 }
 
 struct PurgeArgs {
@@ -156,14 +163,13 @@ int RunPurge(const PurgeArgs& a) {
   if (!content) return Fail(content.error().message);
   auto records = audit::ParseIsoUtcMs(a.records_before);
   if (!records) return Fail(records.error().message);
-  auto store = OpenStore(a.store.db, a.store.key_file);
-  if (!store) return Fail(store.error().message);
-  auto report = (*store)->Purge(*content, *records);
-  if (!report) return Fail(report.error().message);
-  std::printf("content dropped from %lld records, %lld records deleted, trail starts after seq %llu\n",
-              static_cast<long long>(report->content_purged), static_cast<long long>(report->records_deleted),
-              static_cast<unsigned long long>(report->anchor_seq));
-  return 0;
+  return WithStore(a.store, [&](audit::AuditStore& store) -> Result<void> {
+    CITADEL_ASSIGN_OR_RETURN(const audit::PurgeReport report, store.Purge(*content, *records));
+    std::printf("content dropped from %lld records, %lld records deleted, trail starts after seq %llu\n",
+                static_cast<long long>(report.content_purged), static_cast<long long>(report.records_deleted),
+                static_cast<unsigned long long>(report.anchor_seq));
+    return Ok();
+  });
 }
 
 }  // namespace
@@ -190,12 +196,19 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
   auto q = std::make_shared<QueryArgs>();
   auto* query = audit->add_subcommand("query", "List records by metadata (no key needed; content stays sealed)");
   query->add_option("--db", q->db, "audit database (SQLite)")->required();
-  query->add_option("--tenant", q->tenant, "only this tenant");
-  query->add_option("--subject", q->subject, "only this data subject");
-  query->add_option("--since", q->since, "from this UTC time on (ISO 8601, inclusive)");
-  query->add_option("--until", q->until, "before this UTC time (ISO 8601, exclusive)");
-  query->add_option("--decision", q->decision, "allowed, denied, rate_limited, failed or none");
-  query->add_option("--kind", q->kind, "request, key_created, key_revoked, config_reloaded, erasure, ...");
+  const struct {
+    const char* flag;
+    std::string QueryArgs::*member;
+    const char* help;
+  } kFilters[] = {
+      {"--tenant", &QueryArgs::tenant, "only this tenant"},
+      {"--subject", &QueryArgs::subject, "only this data subject"},
+      {"--since", &QueryArgs::since, "from this UTC time on (ISO 8601, inclusive)"},
+      {"--until", &QueryArgs::until, "before this UTC time (ISO 8601, exclusive)"},
+      {"--decision", &QueryArgs::decision, "allowed, denied, rate_limited, failed or none"},
+      {"--kind", &QueryArgs::kind, "request, key_created, key_revoked, config_reloaded, erasure, export, purge, ..."},
+  };
+  for (const auto& f : kFilters) query->add_option(f.flag, (*q).*f.member, f.help);
   query->add_option("--limit", q->limit, "at most this many records");
   query->add_flag("--json", q->json, "print a JSON array of records");
   query->callback([q, &exit_code] { exit_code = RunQuery(*q); });
