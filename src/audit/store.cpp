@@ -36,6 +36,9 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, co
   } else if (!ConstantTimeEqual(key_check->mac, expected_check)) {
     return Err("{}: the audit key does not match this audit store", path);
   }
+  CITADEL_ASSIGN_OR_RETURN(store->insert_record_, store->db_.Prepare(InsertRecordSql()));
+  CITADEL_ASSIGN_OR_RETURN(store->insert_checkpoint_,
+                           store->db_.Prepare("INSERT INTO checkpoints(seq, hash, mac) VALUES(?, ?, ?)"));
   // Resume the chain from the last committed record; after a purge of everything, from the anchor.
   CITADEL_ASSIGN_OR_RETURN(Statement last, store->db_.Prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1"));
   CITADEL_ASSIGN_OR_RETURN(const bool has_records, last.Step());
@@ -120,14 +123,14 @@ Result<void> AuditStore::InsertLocked(uint64_t seq, const AuditRecord& record, D
   row.hash = ChainHash(prev, Canonical(row.record, row.content));
   row.mac = SignPosition(keys_.mac, "record", seq, row.hash);
 
-  CITADEL_ASSIGN_OR_RETURN(Statement insert, db_.Prepare(InsertRecordSql()));
-  BindRecordRow(insert, row);
-  CITADEL_RETURN_IF_ERROR(insert.Run());
+  insert_record_.Reset();
+  BindRecordRow(insert_record_, row);
+  CITADEL_RETURN_IF_ERROR(insert_record_.Run());
   if (seq % options_.checkpoint_every == 0) {
-    CITADEL_ASSIGN_OR_RETURN(Statement checkpoint, db_.Prepare("INSERT INTO checkpoints(seq, hash, mac) VALUES(?, ?, ?)"));
     const Digest mac = SignPosition(keys_.mac, "checkpoint", seq, row.hash);
-    checkpoint.Bind(1, static_cast<int64_t>(seq)).Bind(2, ByteSpan(row.hash)).Bind(3, ByteSpan(mac));
-    CITADEL_RETURN_IF_ERROR(checkpoint.Run());
+    insert_checkpoint_.Reset();
+    insert_checkpoint_.Bind(1, static_cast<int64_t>(seq)).Bind(2, ByteSpan(row.hash)).Bind(3, ByteSpan(mac));
+    CITADEL_RETURN_IF_ERROR(insert_checkpoint_.Run());
   }
   prev = row.hash;
   return Ok();

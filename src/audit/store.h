@@ -90,6 +90,8 @@ class AuditStore {
   mutable std::mutex db_mu_;
   Database db_;              // guarded by db_mu_
   SubjectKeys subject_keys_; // guarded by db_mu_
+  Statement insert_record_;     // guarded by db_mu_; prepared once, reset before each use
+  Statement insert_checkpoint_; // guarded by db_mu_
   uint64_t last_seq_ = 0;    // guarded by db_mu_
   Digest last_hash_{};       // guarded by db_mu_
 };
