@@ -39,21 +39,24 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, co
   CITADEL_ASSIGN_OR_RETURN(store->insert_record_, store->db_.Prepare(InsertRecordSql()));
   CITADEL_ASSIGN_OR_RETURN(store->insert_checkpoint_,
                            store->db_.Prepare("INSERT INTO checkpoints(seq, hash, mac) VALUES(?, ?, ?)"));
-  // Resume the chain from the last committed record; after a purge of everything, from the anchor.
-  CITADEL_ASSIGN_OR_RETURN(Statement last, store->db_.Prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1"));
-  CITADEL_ASSIGN_OR_RETURN(const bool has_records, last.Step());
-  if (has_records) {
-    store->last_seq_ = static_cast<uint64_t>(last.Int(0));
-    CITADEL_ASSIGN_OR_RETURN(store->last_hash_, last.DigestAt(1));
-  } else {
-    CITADEL_ASSIGN_OR_RETURN(const auto anchor, ReadMeta(store->db_, "anchor"));
-    if (anchor) {
-      store->last_seq_ = anchor->seq;
-      store->last_hash_ = anchor->hash;
-    }
-  }
+  CITADEL_RETURN_IF_ERROR(store->ReadTail());
   CITADEL_RETURN_IF_ERROR(tx.Commit());
   return store;
+}
+
+Result<void> AuditStore::ReadTail() {
+  CITADEL_ASSIGN_OR_RETURN(Statement last, db_.Prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1"));
+  CITADEL_ASSIGN_OR_RETURN(const bool has_records, last.Step());
+  if (has_records) {
+    last_seq_ = static_cast<uint64_t>(last.Int(0));
+    CITADEL_ASSIGN_OR_RETURN(last_hash_, last.DigestAt(1));
+    return Ok();
+  }
+  // Everything purged: the chain goes on from the anchor.
+  CITADEL_ASSIGN_OR_RETURN(const auto anchor, ReadMeta(db_, "anchor"));
+  last_seq_ = anchor ? anchor->seq : 0;
+  last_hash_ = anchor ? anchor->hash : Digest{};
+  return Ok();
 }
 
 int64_t AuditStore::Now() const {
@@ -141,6 +144,10 @@ Result<uint64_t> AuditStore::WriteBatch(const std::vector<const AuditRecord*>& b
   Digest tail = last_hash_;
   auto written = [&]() -> Result<void> {
     CITADEL_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    // Under the write lock, the table's tail is the truth: `citadel audit erase` or purge in
+    // another process may have appended since this process last wrote.
+    CITADEL_RETURN_IF_ERROR(ReadTail());
+    tail = last_hash_;
     for (size_t i = 0; i < batch.size(); ++i) {
       CITADEL_RETURN_IF_ERROR(InsertLocked(last_seq_ + 1 + i, *batch[i], tail));
     }
@@ -149,11 +156,7 @@ Result<uint64_t> AuditStore::WriteBatch(const std::vector<const AuditRecord*>& b
         WriteMeta(db_, "head", SignedPosition{head, tail, SignPosition(keys_.mac, "head", head, tail)}));
     return tx.Commit();
   }();
-  if (!written) {
-    // The cache may name a subject key whose row was rolled back.
-    subject_keys_.Forget();
-    return written.error().Wrap("audit append failed");
-  }
+  if (!written) return written.error().Wrap("audit append failed");
   const uint64_t first = last_seq_ + 1;
   last_seq_ += batch.size();
   last_hash_ = tail;

@@ -71,6 +71,8 @@ class AuditStore {
   struct Pending;
   AuditStore(std::string path, const SecretKey& master_key, StoreOptions options, Database db);
   int64_t Now() const;
+  // Loads last_seq_ and last_hash_ from the database.
+  Result<void> ReadTail();
   // Writes a batch in one transaction; returns the first seq.
   Result<uint64_t> WriteBatch(const std::vector<const AuditRecord*>& batch);
   Result<void> InsertLocked(uint64_t seq, const AuditRecord& record, Digest& prev);
@@ -89,7 +91,7 @@ class AuditStore {
   // The writer connection and the chain's tail; held by the batch leader and the admin operations.
   mutable std::mutex db_mu_;
   Database db_;              // guarded by db_mu_
-  SubjectKeys subject_keys_; // guarded by db_mu_
+  const SubjectKeys subject_keys_;
   Statement insert_record_;     // guarded by db_mu_; prepared once, reset before each use
   Statement insert_checkpoint_; // guarded by db_mu_
   uint64_t last_seq_ = 0;    // guarded by db_mu_

@@ -32,10 +32,7 @@ Result<uint64_t> AuditStore::Erase(const std::string& subject) {
       CITADEL_ASSIGN_OR_RETURN(destroyed, subject_keys_.Destroy(db_, subject, Now()));
       return tx.Commit();
     }();
-    if (!done) {
-      subject_keys_.Forget();
-      return done.error().Wrap(fmt::format("erasing subject '{}'", subject));
-    }
+    if (!done) return done.error().Wrap(fmt::format("erasing subject '{}'", subject));
     // The old wrapped key may still sit in WAL frames; copying them into the database (where
     // secure_delete has zeroed it) and truncating the WAL removes it from disk. Busy readers can
     // delay this to a later checkpoint, which is not an error.

@@ -6,10 +6,6 @@
 namespace citadel::audit {
 namespace {
 
-// Busy servers see many subjects; the cache only saves an unwrap per append, so it is simply
-// dropped when it grows past this.
-constexpr size_t kMaxCached = 4096;
-
 // The subject is the AAD: a wrapped key moved to another subject's row does not open.
 std::string WrapAad(const std::string& subject) { return fmt::format("citadel audit subject key v1|{}", subject); }
 
@@ -25,10 +21,7 @@ Result<SecretKey> SubjectKeys::Unwrap(const std::string& subject, ByteSpan wrapp
 }
 
 Result<std::pair<int64_t, SecretKey>> SubjectKeys::ActiveKey(Database& db, const std::string& subject,
-                                                             int64_t now_ms) {
-  if (auto it = active_.find(subject); it != active_.end()) return it->second;
-  if (active_.size() >= kMaxCached) active_.clear();
-
+                                                             int64_t now_ms) const {
   CITADEL_ASSIGN_OR_RETURN(
       Statement select,
       db.Prepare("SELECT id, wrapped FROM subject_keys WHERE subject = ? AND wrapped IS NOT NULL ORDER BY id DESC"));
@@ -38,7 +31,7 @@ Result<std::pair<int64_t, SecretKey>> SubjectKeys::ActiveKey(Database& db, const
     const int64_t id = select.Int(0);
     auto key = Unwrap(subject, select.Blob(1));
     if (!key) return key.error().Wrap(fmt::format("subject key {}", id));
-    return active_.insert_or_assign(subject, std::pair(id, *key)).first->second;
+    return std::pair(id, std::move(*key));
   }
 
   CITADEL_ASSIGN_OR_RETURN(SecretKey key, RandomKey());
@@ -51,7 +44,7 @@ Result<std::pair<int64_t, SecretKey>> SubjectKeys::ActiveKey(Database& db, const
   CITADEL_ASSIGN_OR_RETURN(const bool inserted, insert.Step());
   if (!inserted) return Err("sqlite: inserting a subject key returned no id");
   const int64_t id = insert.Int(0);
-  return active_.insert_or_assign(subject, std::pair(id, key)).first->second;
+  return std::pair(id, std::move(key));
 }
 
 Result<std::optional<SecretKey>> SubjectKeys::KeyById(Database& db, int64_t id) const {
@@ -64,8 +57,7 @@ Result<std::optional<SecretKey>> SubjectKeys::KeyById(Database& db, int64_t id) 
   return std::optional<SecretKey>(std::move(key));
 }
 
-Result<int64_t> SubjectKeys::Destroy(Database& db, const std::string& subject, int64_t now_ms) {
-  active_.erase(subject);
+Result<int64_t> SubjectKeys::Destroy(Database& db, const std::string& subject, int64_t now_ms) const {
   // secure_delete (schema.cpp) zeroes the freed bytes of the old value in the page itself.
   CITADEL_ASSIGN_OR_RETURN(
       Statement update,

@@ -5,7 +5,6 @@
 // digests of that ciphertext, still verifies.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,19 +19,18 @@ class SubjectKeys {
   explicit SubjectKeys(const SecretKey& wrap_key) : wrap_key_(wrap_key) {}
 
   // The subject's live key and its id, created inside the caller's transaction when there is none.
-  // After a rollback the caller must call Forget(), since the cache may hold a key that was never stored.
-  Result<std::pair<int64_t, SecretKey>> ActiveKey(Database& db, const std::string& subject, int64_t now_ms);
+  // Read from the table every time, never cached: another process (`citadel audit erase`) may
+  // destroy a key while this one runs, and content must never be sealed under an erased key.
+  Result<std::pair<int64_t, SecretKey>> ActiveKey(Database& db, const std::string& subject, int64_t now_ms) const;
   // nullopt once the key was erased.
   Result<std::optional<SecretKey>> KeyById(Database& db, int64_t id) const;
   // Overwrites every wrapped key of the subject; returns how many were live.
-  Result<int64_t> Destroy(Database& db, const std::string& subject, int64_t now_ms);
-  void Forget() { active_.clear(); }
+  Result<int64_t> Destroy(Database& db, const std::string& subject, int64_t now_ms) const;
 
  private:
   Result<SecretKey> Unwrap(const std::string& subject, ByteSpan wrapped) const;
 
   SecretKey wrap_key_;
-  std::map<std::string, std::pair<int64_t, SecretKey>> active_;  // bounded by kMaxCached
 };
 
 }  // namespace citadel::audit

@@ -118,3 +118,31 @@ TEST_F(ChainTest, AppendFailsClosedWhenTheDatabaseIsReadOnly) {
 
 }  // namespace
 }  // namespace citadel::audit
+
+namespace citadel::audit {
+namespace {
+
+// The server's store and `citadel audit erase` in another process write to one file.
+TEST_F(ChainTest, TwoWritersOnOneFileKeepOneChain) {
+  auto server = OpenStore();
+  auto admin = OpenStore();
+  ASSERT_TRUE(server && admin);
+  AppendMany(*server, 0, 5, "alice");
+  auto erased = admin->Erase("alice");
+  ASSERT_TRUE(erased) << erased.error().message;
+  EXPECT_EQ(*erased, 6u);
+  auto seq = server->Append(MakeRecord(5, "alice"));
+  ASSERT_TRUE(seq) << seq.error().message;
+  EXPECT_EQ(*seq, 7u);
+  EXPECT_EQ(VerifyOk(*server).records, 7u);
+  // New content is sealed under a fresh key, not the erased one.
+  auto alice = admin->Export("alice");
+  ASSERT_TRUE(alice) << alice.error().message;
+  ASSERT_EQ(alice->size(), 7u);
+  EXPECT_EQ((*alice)[4].content, ContentState::kErased);
+  EXPECT_EQ((*alice)[6].content, ContentState::kPresent);
+  EXPECT_EQ((*alice)[6].record.prompt, MakeRecord(5, "alice").prompt);
+}
+
+}  // namespace
+}  // namespace citadel::audit
