@@ -99,6 +99,13 @@ class StoreTest : public ::testing::Test {
     return *report;
   }
 
+  // Export that must succeed; an error fails the test and yields no records.
+  std::vector<StoredRecord> ExportOk(AuditStore& store, const std::string& subject) const {
+    auto records = store.Export(subject);
+    EXPECT_TRUE(records) << records.error().message;
+    return records ? std::move(*records) : std::vector<StoredRecord>();
+  }
+
   void ExpectBroken(const AuditStore& store, uint64_t seq, BreakReason reason) const {
     auto report = store.Verify();
     ASSERT_TRUE(report) << report.error().message;

@@ -52,25 +52,23 @@ TEST_F(ErasureTest, ErasedSubjectIsUnreadableOthersAreNotAndTheChainHolds) {
   EXPECT_TRUE(WrappedKeyOf("alice").empty());
   EXPECT_FALSE(FilesContain(alice_key));
 
-  auto alice = store->Export("alice");
-  ASSERT_TRUE(alice) << alice.error().message;
-  ASSERT_EQ(alice->size(), 26u);  // 25 requests and the erasure record
+  const auto alice = ExportOk(*store, "alice");
+  ASSERT_EQ(alice.size(), 26u);  // 25 requests and the erasure record
   for (size_t i = 0; i < 25; ++i) {
-    EXPECT_EQ((*alice)[i].content, ContentState::kErased);
-    EXPECT_FALSE((*alice)[i].record.prompt.has_value());
-    EXPECT_EQ((*alice)[i].record.request_id, MakeRecord(i < 20 ? int(i) : int(i) + 20, "alice").request_id);
+    EXPECT_EQ(alice[i].content, ContentState::kErased);
+    EXPECT_FALSE(alice[i].record.prompt.has_value());
+    EXPECT_EQ(alice[i].record.request_id, MakeRecord(i < 20 ? int(i) : int(i) + 20, "alice").request_id);
   }
-  EXPECT_EQ(alice->back().record.kind, EventKind::kErasure);
-  EXPECT_EQ(alice->back().record.detail, "destroyed 1 data key(s)");
+  EXPECT_EQ(alice.back().record.kind, EventKind::kErasure);
+  EXPECT_EQ(alice.back().record.detail, "destroyed 1 data key(s)");
 
-  auto bob = store->Export("bob");
-  ASSERT_TRUE(bob) << bob.error().message;
-  ASSERT_EQ(bob->size(), 20u);
-  for (size_t i = 0; i < bob->size(); ++i) {
+  const auto bob = ExportOk(*store, "bob");
+  ASSERT_EQ(bob.size(), 20u);
+  for (size_t i = 0; i < bob.size(); ++i) {
     const AuditRecord expected = MakeRecord(20 + int(i), "bob");
-    EXPECT_EQ((*bob)[i].content, ContentState::kPresent);
-    EXPECT_EQ((*bob)[i].record.prompt, expected.prompt);
-    EXPECT_EQ((*bob)[i].record.response, expected.response);
+    EXPECT_EQ(bob[i].content, ContentState::kPresent);
+    EXPECT_EQ(bob[i].record.prompt, expected.prompt);
+    EXPECT_EQ(bob[i].record.response, expected.response);
   }
   const VerifyReport report = VerifyOk(*store);
   EXPECT_EQ(report.records, 48u);  // 45 requests, erasure, two exports
@@ -90,12 +88,11 @@ TEST_F(ErasureTest, ASubjectErasedAndSeenAgainGetsAFreshKey) {
   AppendMany(*store, 0, 3, "alice");
   ASSERT_TRUE(store->Erase("alice"));
   AppendMany(*store, 3, 2, "alice");
-  auto alice = store->Export("alice");
-  ASSERT_TRUE(alice) << alice.error().message;
-  ASSERT_EQ(alice->size(), 6u);
-  EXPECT_EQ((*alice)[0].content, ContentState::kErased);
-  EXPECT_EQ((*alice)[4].content, ContentState::kPresent);
-  EXPECT_EQ((*alice)[4].record.prompt, MakeRecord(3, "alice").prompt);
+  const auto alice = ExportOk(*store, "alice");
+  ASSERT_EQ(alice.size(), 6u);
+  EXPECT_EQ(alice[0].content, ContentState::kErased);
+  EXPECT_EQ(alice[4].content, ContentState::kPresent);
+  EXPECT_EQ(alice[4].record.prompt, MakeRecord(3, "alice").prompt);
   VerifyOk(*store);
 }
 
@@ -128,13 +125,12 @@ TEST_F(PurgeTest, OldContentAndRecordsGoAndTheRestStillVerifies) {
   EXPECT_EQ(report.first_seq, 21u);
   EXPECT_EQ(report.records, 36u);  // 21..55 and the purge record
 
-  auto rows = store->Export("alice");
-  ASSERT_TRUE(rows) << rows.error().message;
-  ASSERT_EQ(rows->size(), 35u);
-  EXPECT_EQ(rows->front().seq, 21u);
-  EXPECT_EQ((*rows)[9].content, ContentState::kPurged);   // seq 30, record 29
-  EXPECT_EQ((*rows)[10].content, ContentState::kPresent);  // seq 31, record 30
-  EXPECT_EQ((*rows)[10].record.prompt, MakeRecord(30, "alice").prompt);
+  const auto rows = ExportOk(*store, "alice");
+  ASSERT_EQ(rows.size(), 35u);
+  EXPECT_EQ(rows.front().seq, 21u);
+  EXPECT_EQ(rows[9].content, ContentState::kPurged);   // seq 30, record 29
+  EXPECT_EQ(rows[10].content, ContentState::kPresent);  // seq 31, record 30
+  EXPECT_EQ(rows[10].record.prompt, MakeRecord(30, "alice").prompt);
 
   // The store reopens and appends after a purge.
   store.reset();

@@ -136,12 +136,11 @@ TEST_F(ChainTest, TwoWritersOnOneFileKeepOneChain) {
   EXPECT_EQ(*seq, 7u);
   EXPECT_EQ(VerifyOk(*server).records, 7u);
   // New content is sealed under a fresh key, not the erased one.
-  auto alice = admin->Export("alice");
-  ASSERT_TRUE(alice) << alice.error().message;
-  ASSERT_EQ(alice->size(), 7u);
-  EXPECT_EQ((*alice)[4].content, ContentState::kErased);
-  EXPECT_EQ((*alice)[6].content, ContentState::kPresent);
-  EXPECT_EQ((*alice)[6].record.prompt, MakeRecord(5, "alice").prompt);
+  const auto alice = ExportOk(*admin, "alice");
+  ASSERT_EQ(alice.size(), 7u);
+  EXPECT_EQ(alice[4].content, ContentState::kErased);
+  EXPECT_EQ(alice[6].content, ContentState::kPresent);
+  EXPECT_EQ(alice[6].record.prompt, MakeRecord(5, "alice").prompt);
 }
 
 }  // namespace
