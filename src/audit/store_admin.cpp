@@ -1,4 +1,27 @@
 // AuditStore's data-subject and retention operations: Erase, Export, Purge.
+//
+// How they coexist with a hash chain that must keep verifying:
+//
+// Erasure (crypto-shredding). Content is sealed under the subject's own data key, and the hash
+// covers SHA-256 of the sealed bytes, never the plaintext. Erase destroys the wrapped data keys
+// (secure_delete zeroes the old bytes; a TRUNCATE checkpoint drops the WAL frames that held them).
+// The ciphertext stays and still matches its digest, so Verify is unaffected, but no one, the
+// holder of the audit key included, can open it again. Metadata (who, when, decision) is kept:
+// it is the audit evidence itself, and the erasure is recorded as a record of its own.
+//
+// Content purge. The ciphertext is set to NULL; content_digest stays. Verify checks a ciphertext
+// against its digest only when one is present, and the hash input is the digest, so the chain is
+// unchanged. A purged record cannot be told from one whose ciphertext an attacker NULLed, which is
+// acceptable: removing content loses no evidence the metadata does not hold, and content older
+// than the retention cut-off is meant to go.
+//
+// Record purge. Deleting the oldest records removes the predecessors the first survivor's
+// prev_hash points to. The cut is therefore made only at a signed checkpoint c (HMAC over c and
+// hash(c)): records 1..c go, and meta 'anchor' = (c, hash(c), HMAC("anchor", c, hash(c))) is written
+// in the same transaction. Verify starts at c+1 with hash(c) as the expected prev_hash, so the
+// remaining trail is checked exactly as before; deleting c+1 afterwards is a gap, deleting the
+// anchor makes 1..c a gap, and moving it breaks its MAC. The purge refuses to run on a trail that
+// does not verify, since deleting records would also delete the evidence of tampering.
 
 #include <fmt/format.h>
 
