@@ -53,13 +53,20 @@ void AddStoreOptions(CLI::App* command, StoreArgs& a, bool with_subject) {
   if (with_subject) command->add_option("--subject", a.subject, "the data subject")->required();
 }
 
-int RunVerify(const StoreArgs& a, bool json) {
-  auto db = OpenReader(a.db);
-  if (!db) return Fail(db.error().message);
-  auto key = audit::ReadKeyFile(a.key_file);
-  if (!key) return Fail(key.error().message);
-  auto report = audit::VerifyTrail(*db, audit::AuditKeys::Derive(*key));
-  if (!report) return Fail(report.error().Wrap(a.db).message);
+// Read-only unless `record` asks for an audit_verified record to be appended.
+Result<audit::VerifyReport> Verify(const StoreArgs& a, bool record) {
+  if (record) {
+    CITADEL_ASSIGN_OR_RETURN(auto store, OpenStore(a.db, a.key_file));
+    return store->VerifyAndRecord();
+  }
+  CITADEL_ASSIGN_OR_RETURN(audit::Database db, OpenReader(a.db));
+  CITADEL_ASSIGN_OR_RETURN(const audit::SecretKey key, audit::ReadKeyFile(a.key_file));
+  return audit::VerifyTrail(db, audit::AuditKeys::Derive(key));
+}
+
+int RunVerify(const StoreArgs& a, bool json, bool record) {
+  auto report = Verify(a, record);
+  if (!report) return Fail(report.error().message);
   if (json) {
     nlohmann::ordered_json out{{"intact", report->intact()}, {"records", report->records},
                                {"first_seq", report->first_seq}, {"last_seq", report->last_seq},
@@ -188,10 +195,12 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
 
   auto verify_args = std::make_shared<StoreArgs>();
   auto verify_json = std::make_shared<bool>(false);
+  auto verify_record = std::make_shared<bool>(false);
   auto* verify = audit->add_subcommand("verify", "Check the hash chain, MACs and checkpoints; exit 1 when broken");
   AddStoreOptions(verify, *verify_args, false);
   verify->add_flag("--json", *verify_json, "print the report as JSON");
-  verify->callback([=, &exit_code] { exit_code = RunVerify(*verify_args, *verify_json); });
+  verify->add_flag("--record", *verify_record, "append an audit_verified record with the verdict");
+  verify->callback([=, &exit_code] { exit_code = RunVerify(*verify_args, *verify_json, *verify_record); });
 
   auto q = std::make_shared<QueryArgs>();
   auto* query = audit->add_subcommand("query", "List records by metadata (no key needed; content stays sealed)");

@@ -49,6 +49,9 @@ class AuditStore {
 
   // Checks the whole trail on its own read connection; appends may continue meanwhile.
   Result<VerifyReport> Verify() const;
+  // Verify, then append an audit_verified record with the verdict, so the trail shows when it was
+  // checked and what was found. A broken trail is recorded too (and still reported as broken).
+  Result<VerifyReport> VerifyAndRecord();
   Result<std::vector<StoredRecord>> Query(const QueryFilter& filter) const;
 
   // Right to erasure: destroys the subject's data keys (its content becomes undecryptable; the

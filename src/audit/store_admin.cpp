@@ -46,6 +46,16 @@ AuditRecord AdminRecord(EventKind kind, int64_t now_ms, const std::string& subje
 
 }  // namespace
 
+Result<VerifyReport> AuditStore::VerifyAndRecord() {
+  CITADEL_ASSIGN_OR_RETURN(VerifyReport report, Verify());
+  const std::string verdict =
+      report.broken ? fmt::format("broken at {}: {} ({})", report.broken->seq, Name(report.broken->reason),
+                                  report.broken->detail)
+                    : fmt::format("intact: {} records, seq {} to {}", report.records, report.first_seq, report.last_seq);
+  CITADEL_RETURN_IF_ERROR(Append(AdminRecord(EventKind::kAuditVerified, Now(), "", verdict)));
+  return report;
+}
+
 Result<uint64_t> AuditStore::Erase(const std::string& subject) {
   int64_t destroyed = 0;
   {

@@ -96,6 +96,16 @@ TEST_F(AuditCommands, VerifyReportsIntactThenTheFirstBrokenRecord) {
   EXPECT_EQ(text.out.rfind("BROKEN at record 11: edited", 0), 0u) << text.out;
 }
 
+TEST_F(AuditCommands, VerifyCanRecordItsVerdict) {
+  const auto ok = Citadel("audit verify --record " + DbAndKey());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "intact: 20 records (seq 1 to 20), 2 checkpoints\n");
+  const json logged = QueryJson("--kind audit_verified");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0]["seq"], 21);
+  EXPECT_EQ(logged[0]["detail"], "intact: 20 records, seq 1 to 20");
+}
+
 TEST_F(AuditCommands, BadInputIsOneLineOnStderr) {
   const std::string other_key = (dir_ / "other.key").string();
   ASSERT_EQ(Citadel("audit keygen --out " + ShellQuote(other_key)).exit_code, 0);
