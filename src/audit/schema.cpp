@@ -3,27 +3,38 @@
 #include <fmt/format.h>
 
 #include <type_traits>
+#include <vector>
 
 namespace citadel::audit {
 namespace {
 
+struct FieldColumn {
+  std::string_view name;
+  bool integer;
+};
+
+// The record's field columns in ForEachField order, listed once. The probe is static: as a local,
+// g++ 12 with the sanitizers warns (falsely) that its optional content strings may be uninitialized.
+const std::vector<FieldColumn>& FieldColumns() {
+  static const std::vector<FieldColumn> kColumns = [] {
+    static const AuditRecord probe;
+    std::vector<FieldColumn> out;
+    ForEachField(probe, [&out](std::string_view name, const auto& value) {
+      out.push_back({name, std::is_same_v<std::decay_t<decltype(value)>, int64_t>});
+    });
+    return out;
+  }();
+  return kColumns;
+}
+
 std::string RecordTableSql() {
   std::string sql = "CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY";
-  AuditRecord probe;
-  ForEachField(probe, [&sql](std::string_view name, const auto& value) {
-    using T = std::decay_t<decltype(value)>;
-    sql += fmt::format(", {} {} NOT NULL", name, std::is_same_v<T, int64_t> ? "INTEGER" : "TEXT");
-  });
+  for (const FieldColumn& c : FieldColumns()) {
+    sql += fmt::format(", {} {} NOT NULL", c.name, c.integer ? "INTEGER" : "TEXT");
+  }
   return sql +
          ", content_key INTEGER NOT NULL, content_digest BLOB, content BLOB, prev_hash BLOB NOT NULL,"
          " hash BLOB NOT NULL, mac BLOB NOT NULL)";
-}
-
-int FieldCount() {
-  int n = 0;
-  AuditRecord probe;
-  ForEachField(probe, [&n](std::string_view, const auto&) { ++n; });
-  return n;
 }
 
 }  // namespace
@@ -48,19 +59,18 @@ Result<void> PrepareWriter(Database& db) {
 const std::string& RecordColumns() {
   static const std::string kColumns = [] {
     std::string cols = "seq";
-    AuditRecord probe;
-    ForEachField(probe, [&cols](std::string_view name, const auto&) { cols += fmt::format(", {}", name); });
+    for (const FieldColumn& c : FieldColumns()) cols += fmt::format(", {}", c.name);
     return cols + ", content_key, content_digest, content, prev_hash, hash, mac";
   }();
   return kColumns;
 }
 
-size_t RecordColumnCount() { return static_cast<size_t>(FieldCount()) + 7; }
+size_t RecordColumnCount() { return FieldColumns().size() + 7; }
 
 const std::string& InsertRecordSql() {
   static const std::string kSql = [] {
     std::string marks = "?";
-    for (int i = 0; i < FieldCount() + 6; ++i) marks += ", ?";
+    for (size_t i = 1; i < RecordColumnCount(); ++i) marks += ", ?";
     return fmt::format("INSERT INTO records({}) VALUES({})", RecordColumns(), marks);
   }();
   return kSql;
