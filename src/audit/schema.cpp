@@ -156,12 +156,20 @@ Result<std::optional<SignedPosition>> ReadMeta(Database& db, std::string_view na
   return std::optional<SignedPosition>(p);
 }
 
-Result<void> WriteMeta(Database& db, std::string_view name, const SignedPosition& position) {
-  CITADEL_ASSIGN_OR_RETURN(Statement upsert,
-                           db.Prepare("INSERT OR REPLACE INTO meta(name, seq, hash, mac) VALUES(?, ?, ?, ?)"));
+Result<Statement> PrepareWriteMeta(Database& db) {
+  return db.Prepare("INSERT OR REPLACE INTO meta(name, seq, hash, mac) VALUES(?, ?, ?, ?)");
+}
+
+Result<void> WriteMeta(Statement& upsert, std::string_view name, const SignedPosition& position) {
+  upsert.Reset();
   upsert.Bind(1, name).Bind(2, static_cast<int64_t>(position.seq));
   upsert.Bind(3, ByteSpan(position.hash)).Bind(4, ByteSpan(position.mac));
   return upsert.Run();
+}
+
+Result<void> WriteMeta(Database& db, std::string_view name, const SignedPosition& position) {
+  CITADEL_ASSIGN_OR_RETURN(Statement upsert, PrepareWriteMeta(db));
+  return WriteMeta(upsert, name, position);
 }
 
 }  // namespace citadel::audit

@@ -51,5 +51,8 @@ struct SignedPosition {
 };
 Result<std::optional<SignedPosition>> ReadMeta(Database& db, std::string_view name);
 Result<void> WriteMeta(Database& db, std::string_view name, const SignedPosition& position);
+// The same with a statement from PrepareWriteMeta, for the appender that writes the head per batch.
+Result<Statement> PrepareWriteMeta(Database& db);
+Result<void> WriteMeta(Statement& upsert, std::string_view name, const SignedPosition& position);
 
 }  // namespace citadel::audit

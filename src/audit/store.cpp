@@ -39,17 +39,24 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, co
   CITADEL_ASSIGN_OR_RETURN(store->insert_record_, store->db_.Prepare(InsertRecordSql()));
   CITADEL_ASSIGN_OR_RETURN(store->insert_checkpoint_,
                            store->db_.Prepare("INSERT INTO checkpoints(seq, hash, mac) VALUES(?, ?, ?)"));
+  CITADEL_ASSIGN_OR_RETURN(store->select_tail_,
+                           store->db_.Prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1"));
+  CITADEL_ASSIGN_OR_RETURN(store->write_meta_, PrepareWriteMeta(store->db_));
   CITADEL_RETURN_IF_ERROR(store->ReadTail());
   CITADEL_RETURN_IF_ERROR(tx.Commit());
   return store;
 }
 
 Result<void> AuditStore::ReadTail() {
-  CITADEL_ASSIGN_OR_RETURN(Statement last, db_.Prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1"));
-  CITADEL_ASSIGN_OR_RETURN(const bool has_records, last.Step());
+  select_tail_.Reset();
+  CITADEL_ASSIGN_OR_RETURN(const bool has_records, select_tail_.Step());
   if (has_records) {
-    last_seq_ = static_cast<uint64_t>(last.Int(0));
-    CITADEL_ASSIGN_OR_RETURN(last_hash_, last.DigestAt(1));
+    last_seq_ = static_cast<uint64_t>(select_tail_.Int(0));
+    auto hash = select_tail_.DigestAt(1);
+    // Done with the row: a statement left mid-result would keep its read snapshot open.
+    select_tail_.Reset();
+    if (!hash) return hash.error().Wrap(fmt::format("record {}", last_seq_));
+    last_hash_ = *hash;
     return Ok();
   }
   // Everything purged: the chain goes on from the anchor.
@@ -153,7 +160,7 @@ Result<uint64_t> AuditStore::WriteBatch(const std::vector<const AuditRecord*>& b
     }
     const uint64_t head = last_seq_ + batch.size();
     CITADEL_RETURN_IF_ERROR(
-        WriteMeta(db_, "head", SignedPosition{head, tail, SignPosition(keys_.mac, "head", head, tail)}));
+        WriteMeta(write_meta_, "head", SignedPosition{head, tail, SignPosition(keys_.mac, "head", head, tail)}));
     return tx.Commit();
   }();
   if (!written) return written.error().Wrap("audit append failed");

@@ -97,6 +97,8 @@ class AuditStore {
   const SubjectKeys subject_keys_;
   Statement insert_record_;     // guarded by db_mu_; prepared once, reset before each use
   Statement insert_checkpoint_; // guarded by db_mu_
+  Statement select_tail_;       // guarded by db_mu_
+  Statement write_meta_;        // guarded by db_mu_
   uint64_t last_seq_ = 0;    // guarded by db_mu_
   Digest last_hash_{};       // guarded by db_mu_
 };
