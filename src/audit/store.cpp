@@ -106,11 +106,9 @@ Result<uint64_t> AuditStore::Append(const AuditRecord& record) {
     std::vector<const AuditRecord*> records;
     records.reserve(batch.size());
     for (const Pending* p : batch) records.push_back(p->record);
-    Result<uint64_t> first = WriteBatch(records);
+    std::vector<Result<uint64_t>> results = WriteGroup(records);
     lock.lock();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->result = first ? Result<uint64_t>(*first + i) : Result<uint64_t>(first.error());
-    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
     writing_ = false;
     batch_done_.notify_all();
   }
@@ -144,6 +142,22 @@ Result<void> AuditStore::InsertLocked(uint64_t seq, const AuditRecord& record, D
   }
   prev = row.hash;
   return Ok();
+}
+
+std::vector<Result<uint64_t>> AuditStore::WriteGroup(const std::vector<const AuditRecord*>& group) {
+  std::vector<Result<uint64_t>> results;
+  results.reserve(group.size());
+  if (Result<uint64_t> first = WriteBatch(group)) {
+    for (size_t i = 0; i < group.size(); ++i) results.emplace_back(*first + i);
+    return results;
+  } else if (group.size() == 1) {
+    results.push_back(std::move(first).error());
+    return results;
+  }
+  // One record the database refuses must not fail the others that happened to share its
+  // transaction: retry each alone, so only the bad one is answered with an error.
+  for (const AuditRecord* record : group) results.push_back(WriteBatch({record}));
+  return results;
 }
 
 Result<uint64_t> AuditStore::WriteBatch(const std::vector<const AuditRecord*>& batch) {

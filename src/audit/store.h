@@ -78,6 +78,8 @@ class AuditStore {
   Result<void> ReadTail();
   // Writes a batch in one transaction; returns the first seq.
   Result<uint64_t> WriteBatch(const std::vector<const AuditRecord*>& batch);
+  // WriteBatch, falling back to one transaction per record when the batch fails: one result each.
+  std::vector<Result<uint64_t>> WriteGroup(const std::vector<const AuditRecord*>& group);
   Result<void> InsertLocked(uint64_t seq, const AuditRecord& record, Digest& prev);
   Result<Database> OpenReader() const;
 

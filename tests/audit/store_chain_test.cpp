@@ -145,3 +145,42 @@ TEST_F(ChainTest, TwoWritersOnOneFileKeepOneChain) {
 
 }  // namespace
 }  // namespace citadel::audit
+
+namespace citadel::audit {
+namespace {
+
+// Records the database rejects fail alone, even when group commit put them in a shared transaction.
+TEST_F(ChainTest, ARejectedRecordDoesNotFailItsBatch) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  testing::RawSql(db_path_,
+                  "CREATE TRIGGER poison BEFORE INSERT ON records WHEN NEW.tenant = 'poison' "
+                  "BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::atomic<int> good_failed{0}, poison_succeeded{0}, poison_failed{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          AuditRecord r = MakeRecord(t * kPerThread + i, "alice");
+          const bool poison = (t + i) % 5 == 0;
+          if (poison) r.tenant = "poison";
+          const bool ok = store->Append(r).has_value();
+          if (poison) {
+            ++(ok ? poison_succeeded : poison_failed);
+          } else if (!ok) {
+            ++good_failed;
+          }
+        }
+      });
+    }
+  }
+  EXPECT_EQ(good_failed, 0);
+  EXPECT_EQ(poison_succeeded, 0);
+  EXPECT_EQ(poison_failed, kThreads * kPerThread / 5);
+  EXPECT_EQ(VerifyOk(*store).records, static_cast<uint64_t>(kThreads * kPerThread * 4 / 5));
+}
+
+}  // namespace
+}  // namespace citadel::audit
