@@ -26,8 +26,8 @@
 namespace citadel::audit {
 
 struct StoreOptions {
-  uint64_t checkpoint_every = 1000;     // a signed checkpoint each this many records
-  std::function<int64_t()> now_ms;      // clock for administrative records; system clock when empty
+  uint64_t checkpoint_every = 1000;  // a signed checkpoint each this many records
+  std::function<int64_t()> now_ms;   // clock for administrative records; system clock when empty
 };
 
 struct PurgeReport {
@@ -68,6 +68,7 @@ class AuditStore {
   // gap before the anchor's successor. Appends a purge record.
   Result<PurgeReport> Purge(int64_t content_older_than_ms, int64_t metadata_older_than_ms);
 
+  // As of this process's last write; other processes may have appended since.
   uint64_t last_seq() const;
 
  private:
@@ -95,14 +96,15 @@ class AuditStore {
 
   // The writer connection and the chain's tail; held by the batch leader and the admin operations.
   mutable std::mutex db_mu_;
-  Database db_;              // guarded by db_mu_
+  Database db_;  // guarded by db_mu_
   const SubjectKeys subject_keys_;
-  Statement insert_record_;     // guarded by db_mu_; prepared once, reset before each use
-  Statement insert_checkpoint_; // guarded by db_mu_
-  Statement select_tail_;       // guarded by db_mu_
-  Statement write_meta_;        // guarded by db_mu_
-  uint64_t last_seq_ = 0;    // guarded by db_mu_
-  Digest last_hash_{};       // guarded by db_mu_
+  // Prepared once, reset before each use; all guarded by db_mu_ and finalized before db_ closes.
+  Statement insert_record_;
+  Statement insert_checkpoint_;
+  Statement select_tail_;
+  Statement write_meta_;
+  uint64_t last_seq_ = 0;  // guarded by db_mu_
+  Digest last_hash_{};     // guarded by db_mu_
 };
 
 }  // namespace citadel::audit
