@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "audit/store.h"
 #include "testing/shared_data.h"
@@ -56,6 +58,17 @@ inline void RawSql(const std::string& path, const std::string& sql) {
   ASSERT_TRUE(db) << db.error().message;
   auto r = db->Exec(sql);
   ASSERT_TRUE(r) << r.error().message << " in " << sql;
+}
+
+// Calls body(thread, i) for i in [0, per_thread) on `threads` threads running at once.
+template <class Body>
+void RunConcurrently(int threads, int per_thread, Body&& body) {
+  std::vector<std::jthread> running;
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&body, t, per_thread] {
+      for (int i = 0; i < per_thread; ++i) body(t, i);
+    });
+  }
 }
 
 // An attack that is one SQL script, where the trail must break, and how.

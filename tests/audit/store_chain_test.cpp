@@ -62,21 +62,14 @@ TEST_F(ChainTest, EightConcurrentAppendersShareOneIntactChain) {
   constexpr int kThreads = 8, kPerThread = 200;
   std::vector<std::vector<uint64_t>> seqs(kThreads);
   std::vector<std::string> errors(kThreads);
-  {
-    std::vector<std::jthread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        for (int i = 0; i < kPerThread; ++i) {
-          auto seq = store->Append(MakeRecord(t * kPerThread + i, fmt::format("subject-{}", t)));
-          if (!seq) {
-            errors[t] = seq.error().message;
-            return;
-          }
-          seqs[t].push_back(*seq);
-        }
-      });
+  testing::RunConcurrently(kThreads, kPerThread, [&](int t, int i) {
+    auto seq = store->Append(MakeRecord(t * kPerThread + i, fmt::format("subject-{}", t)));
+    if (seq) {
+      seqs[t].push_back(*seq);
+    } else {
+      errors[t] = seq.error().message;
     }
-  }
+  });
   std::set<uint64_t> all;
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(errors[t], "");
@@ -116,11 +109,6 @@ TEST_F(ChainTest, AppendFailsClosedWhenTheDatabaseIsReadOnly) {
   EXPECT_EQ(VerifyOk(*store).records, 4u);
 }
 
-}  // namespace
-}  // namespace citadel::audit
-
-namespace citadel::audit {
-namespace {
 
 // The server's store and `citadel audit erase` in another process write to one file.
 TEST_F(ChainTest, TwoWritersOnOneFileKeepOneChain) {
@@ -143,11 +131,6 @@ TEST_F(ChainTest, TwoWritersOnOneFileKeepOneChain) {
   EXPECT_EQ(alice[6].record.prompt, MakeRecord(5, "alice").prompt);
 }
 
-}  // namespace
-}  // namespace citadel::audit
-
-namespace citadel::audit {
-namespace {
 
 // Records the database rejects fail alone, even when group commit put them in a shared transaction.
 TEST_F(ChainTest, ARejectedRecordDoesNotFailItsBatch) {
@@ -158,24 +141,17 @@ TEST_F(ChainTest, ARejectedRecordDoesNotFailItsBatch) {
                   "BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
   constexpr int kThreads = 8, kPerThread = 100;
   std::atomic<int> good_failed{0}, poison_succeeded{0}, poison_failed{0};
-  {
-    std::vector<std::jthread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        for (int i = 0; i < kPerThread; ++i) {
-          AuditRecord r = MakeRecord(t * kPerThread + i, "alice");
-          const bool poison = (t + i) % 5 == 0;
-          if (poison) r.tenant = "poison";
-          const bool ok = store->Append(r).has_value();
-          if (poison) {
-            ++(ok ? poison_succeeded : poison_failed);
-          } else if (!ok) {
-            ++good_failed;
-          }
-        }
-      });
+  testing::RunConcurrently(kThreads, kPerThread, [&](int t, int i) {
+    AuditRecord r = MakeRecord(t * kPerThread + i, "alice");
+    const bool poison = (t + i) % 5 == 0;
+    if (poison) r.tenant = "poison";
+    const bool ok = store->Append(r).has_value();
+    if (poison) {
+      ++(ok ? poison_succeeded : poison_failed);
+    } else if (!ok) {
+      ++good_failed;
     }
-  }
+  });
   EXPECT_EQ(good_failed, 0);
   EXPECT_EQ(poison_succeeded, 0);
   EXPECT_EQ(poison_failed, kThreads * kPerThread / 5);
