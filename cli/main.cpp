@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "audit_commands.h"
 #include "bench_command.h"
 #include "model_commands.h"
 #include "parse_args.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddTokenizerCommands(app, exit_code);
   citadel::cli::AddRunCommand(app, exit_code);
   citadel::cli::AddBenchCommand(app, exit_code);
+  citadel::cli::AddAuditCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }

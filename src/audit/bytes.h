@@ -1,0 +1,24 @@
+#pragma once
+// Byte containers shared by the audit store's crypto, canonical form and storage.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace citadel::audit {
+
+using Bytes = std::vector<uint8_t>;
+using ByteSpan = std::span<const uint8_t>;
+inline constexpr size_t kDigestBytes = 32;
+using Digest = std::array<uint8_t, kDigestBytes>;
+
+inline ByteSpan AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string ToHex(ByteSpan bytes);
+
+}  // namespace citadel::audit
