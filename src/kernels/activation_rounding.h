@@ -17,7 +17,7 @@ namespace citadel::kernels {
 gguf::TensorType ActivationType(gguf::TensorType weight_type);
 
 // Activation blocks exactly as llama.cpp's CPU backend quantizes them for the integer dot products:
-// Q8_0 codes round(x * (1 / d)) to even with d = amax / 127 kept in float until stored as F16; Q8_K
+// Q8_0 codes round(x * (127 / amax)) to even, d = amax / 127 stored as F16; Q8_K
 // maps the signed element of largest magnitude to -127, clamps at 127, keeps d in float and fills
 // bsums. x.size() is out.size() blocks.
 void QuantizeActivationsQ8_0(std::span<const float> x, std::span<quant::BlockQ8_0> out);

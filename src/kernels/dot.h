@@ -29,9 +29,11 @@ float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x);
 void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y);
 
 // Attention of `group` query heads sharing one KV head: q and out are [group][head_dim], each K and
-// V row holds head_dim F16 values (head_dim <= kMaxAttentionHeadDim), scores is scratch of at least
-// group * k_rows.size() floats. out_g = softmax(q_g . K^T * scale) V.
+// V row holds head_dim F16 values (head_dim <= kMaxAttentionHeadDim, group <= kMaxAttentionGroup),
+// scores is scratch of at least 2 * group floats. out_g = softmax(q_g . K^T * scale) V, computed
+// as llama.cpp's CPU flash attention does for an F16 cache (see dot.cpp).
 inline constexpr size_t kMaxAttentionHeadDim = 512;
+inline constexpr size_t kMaxAttentionGroup = 64;
 void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
                     std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out);
 

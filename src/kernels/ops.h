@@ -38,8 +38,8 @@ void SwiGlu(std::span<float> gate, std::span<const float> up);
 
 // The attention of the query heads sharing one KV head (grouped-query attention) over `length`
 // cached positions of one sequence whose K and V rows (F16, head_dim values of this KV head each)
-// are found through `k` and `v`: k[t] points at position t's K. `scores` holds at least
-// group * length floats of scratch. out_g = softmax(q_g . K^T * scale) V.
+// are found through `k` and `v`: k[t] points at position t's K. `scores` holds at least 2 * group
+// floats of scratch. out_g = softmax(q_g . K^T * scale) V, with llama.cpp's F16 accumulation.
 struct AttentionInput {
   std::span<const float> q;            // [group][head_dim], already rounded to F16 as the cache is
   size_t group = 1;

@@ -3,7 +3,7 @@
 // round-to-even per element cost as much as a tenth of prompt processing.
 //
 // Bit-exact with the scalar definition on every target: the block maximum is exact, d = amax / 127
-// and 1 / d are single IEEE operations, and NearestInt rounds ties to even like nearbyint under
+// and 127 / amax are single IEEE operations, and NearestInt rounds ties to even like nearbyint under
 // the default rounding mode.
 
 #undef HWY_TARGET_INCLUDE
@@ -32,7 +32,7 @@ void QuantizeQ8_0Impl(const float* HWY_RESTRICT x, quant::BlockQ8_0* HWY_RESTRIC
     for (size_t i = 0; i < quant::kLegacyBlock; i += lanes) amax = hn::Max(amax, hn::Abs(hn::LoadU(df, xb + i)));
     const float max = hn::GetLane(hn::MaxOfLanes(df, amax));
     const float d = max / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float id = max != 0.0f ? 127.0f / max : 0.0f;  // not 1 / d: llama.cpp's, and not always equal
     out[b].d = FloatToHalf(d);
     const auto vid = hn::Set(df, id);
     for (size_t i = 0; i < quant::kLegacyBlock; i += lanes) {

@@ -44,7 +44,7 @@ constexpr size_t kElementGrain = 16 * 1024;
 // Per-worker scratch, so parallel sections share nothing they write.
 struct WorkerScratch {
   std::vector<float> row;      // dequantized weight rows (kGemmRowChunk of the widest)
-  std::vector<float> scores;   // [group][max_context]
+  std::vector<float> scores;   // [2][group]: attention's running maximum and sum per query head
   std::vector<const uint16_t*> k_rows, v_rows;  // [max_context]
 };
 
@@ -235,8 +235,10 @@ Result<std::unique_ptr<Forward>> Forward::Create(const Model& model, ThreadPool&
     return Err("forward pass: batch of {} tokens and context of {} must be positive", max_batch_tokens, max_context);
   }
   const HParams& h = model.hparams();
-  if (static_cast<size_t>(h.head_dim) > kernels::kMaxAttentionHeadDim) {
-    return Err("forward pass: head dimension {} exceeds the supported {}", h.head_dim, kernels::kMaxAttentionHeadDim);
+  if (static_cast<size_t>(h.head_dim) > kernels::kMaxAttentionHeadDim ||
+      static_cast<size_t>(h.n_head / h.n_head_kv) > kernels::kMaxAttentionGroup) {
+    return Err("forward pass: head dimension {} or {} query heads per KV head exceed the supported {} and {}",
+               h.head_dim, h.n_head / h.n_head_kv, kernels::kMaxAttentionHeadDim, kernels::kMaxAttentionGroup);
   }
   auto state = std::make_unique<State>(model, pool, max_batch_tokens, max_context);
   const Weights& w = model.weights();
@@ -274,7 +276,7 @@ Result<std::unique_ptr<Forward>> Forward::Create(const Model& model, ThreadPool&
   state->scratch.resize(static_cast<size_t>(pool.size()));
   for (WorkerScratch& s : state->scratch) {
     s.row.resize(kernels::kGemmRowChunk * widest);
-    s.scores.resize(static_cast<size_t>(max_context) * static_cast<size_t>(h.n_head / h.n_head_kv));
+    s.scores.resize(2 * static_cast<size_t>(h.n_head / h.n_head_kv));
     s.k_rows.resize(static_cast<size_t>(max_context));
     s.v_rows.resize(static_cast<size_t>(max_context));
   }

@@ -30,7 +30,6 @@ ReferenceForward::ReferenceForward(const Model& model, int max_positions)
   q_.resize(h.q_dim());
   k_.resize(h.kv_dim());
   v_.resize(h.kv_dim());
-  att_.resize(max_positions);
   out_.resize(h.q_dim());
   gate_.resize(h.n_ff);
   up_.resize(h.n_ff);
@@ -121,30 +120,34 @@ Result<void> ReferenceForward::Step(int32_t token, int pos, std::span<float> log
     std::transform(v_.begin(), v_.end(), v_cache + static_cast<size_t>(pos) * kv_dim, RoundToHalf);
     std::transform(q_.begin(), q_.end(), q_.begin(), RoundToHalf);
 
-    // Causal attention; query head hd reads KV head hd / group (grouped-query attention).
+    // Causal attention; query head hd reads KV head hd / group (grouped-query attention). The
+    // arithmetic is llama.cpp's CPU flash attention over an F16 cache: one pass with a running
+    // maximum and sum, the weighted sum of V kept in F16 and rounded after every step.
     for (int hd = 0; hd < h.n_head; ++hd) {
       const float* q = q_.data() + hd * h.head_dim;
       const int kv_head = hd / group;
-      float max_score = -INFINITY;
-      for (int t = 0; t <= pos; ++t) {
-        const float* k = k_cache + static_cast<size_t>(t) * kv_dim + kv_head * h.head_dim;
-        double dot = 0;
-        for (int i = 0; i < h.head_dim; ++i) dot += double{q[i]} * k[i];
-        att_[t] = static_cast<float>(dot) * inv_sqrt_d;
-        max_score = std::max(max_score, att_[t]);
-      }
-      double total = 0;
-      for (int t = 0; t <= pos; ++t) {
-        att_[t] = std::exp(att_[t] - max_score);
-        total += att_[t];
-      }
       float* out = out_.data() + hd * h.head_dim;
       std::fill(out, out + h.head_dim, 0.0f);
+      float max_score = -INFINITY, total = 0.0f;
       for (int t = 0; t <= pos; ++t) {
-        const float weight = static_cast<float>(att_[t] / total);
+        const float* k = k_cache + static_cast<size_t>(t) * kv_dim + kv_head * h.head_dim;
         const float* v = v_cache + static_cast<size_t>(t) * kv_dim + kv_head * h.head_dim;
-        for (int i = 0; i < h.head_dim; ++i) out[i] += weight * v[i];
+        double dot = 0;
+        for (int i = 0; i < h.head_dim; ++i) dot += double{q[i]} * k[i];
+        const float score = static_cast<float>(dot) * inv_sqrt_d;
+        float ms = 1.0f, vs = 1.0f;
+        if (score > max_score) {
+          ms = std::exp(max_score - score);
+          max_score = score;
+          for (int i = 0; i < h.head_dim; ++i) out[i] = RoundToHalf(out[i] * ms);
+        } else {
+          vs = std::exp(score - max_score);
+        }
+        for (int i = 0; i < h.head_dim; ++i) out[i] = RoundToHalf(std::fma(v[i], vs, out[i]));
+        total = total * ms + vs;
       }
+      const float inv_total = 1.0f / total;
+      for (int i = 0; i < h.head_dim; ++i) out[i] *= inv_total;
     }
     MatVec(l.wo, out_, xb_);
     for (int i = 0; i < h.n_embd; ++i) x_[i] += xb_[i];

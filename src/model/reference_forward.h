@@ -32,7 +32,6 @@ class ReferenceForward {
   std::vector<float> xb_;       // [n_embd] normalized input of a block
   std::vector<float> q_;        // [n_head * head_dim]
   std::vector<float> k_, v_;    // [n_head_kv * head_dim]
-  std::vector<float> att_;      // [max_positions] scores of one head
   std::vector<float> out_;      // [n_head * head_dim] attention output
   std::vector<float> gate_, up_;  // [n_ff]
   std::vector<float> row_;      // scratch: one dequantized weight row
