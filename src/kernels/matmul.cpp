@@ -7,6 +7,7 @@
 #include "kernels/activation_rounding.h"
 #include "kernels/dot.h"
 #include "kernels/gemm_f32.h"
+#include "kernels/x86/k_dots.h"
 #include "kernels/x86/q8_tiles.h"
 #include "quant/quant.h"
 
@@ -224,6 +225,11 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
                                   y_stride, [](auto row, auto act) { return DotQ8_0(row, act); });
       break;
     case Path::kQ4_K:
+      if (const x86::Q4KDotFn dot = x86::Q4KDotKernel()) {
+        TiledRows<quant::BlockQ4_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y, y_stride,
+                                    [dot](auto row, auto act) { return dot(row.data(), act.data(), row.size()); });
+        break;
+      }
       TiledRows<quant::BlockQ4_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,
                                   y_stride, [](auto row, auto act) { return DotQ4_K(row, act); });
       break;

@@ -1,0 +1,70 @@
+// The AVX2 build of k_dots.h (compiled with -mavx2 -mfma -mf16c on x86-64 only).
+#include "kernels/x86/k_dots.h"
+
+#if defined(__x86_64__) && defined(__AVX2__)
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/x86/q8_tiles.h"
+
+namespace citadel::kernels::x86 {
+namespace {
+
+// Scale and min of Q4_K sub-block j (the 6-bit packing documented on BlockQ4_K).
+inline void ScaleMin(const uint8_t* p, int j, int& scale, int& min) {
+  if (j < 4) {
+    scale = p[j] & 63;
+    min = p[j + 4] & 63;
+  } else {
+    scale = (p[j + 4] & 0x0f) | ((p[j - 4] >> 6) << 4);
+    min = (p[j + 4] >> 4) | ((p[j] >> 6) << 4);
+  }
+}
+
+float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  float min_sum = 0.0f;
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  for (size_t b = 0; b < blocks; ++b) {
+    const quant::BlockQ4_K& wb = w[b];
+    const quant::BlockQ8_K& xb = x[b];
+    int32_t min_dot = 0;  // sum_j min_j * sum(x in sub-block j), exact
+    __m256i sum = _mm256_setzero_si256();
+    for (int pair = 0; pair < 4; ++pair) {
+      int sc_lo, m_lo, sc_hi, m_hi;
+      ScaleMin(wb.scales, 2 * pair, sc_lo, m_lo);
+      ScaleMin(wb.scales, 2 * pair + 1, sc_hi, m_hi);
+      min_dot += m_lo * (xb.bsums[4 * pair] + xb.bsums[4 * pair + 1]) +
+                 m_hi * (xb.bsums[4 * pair + 2] + xb.bsums[4 * pair + 3]);
+      // 32 bytes hold sub-block 2*pair in the low nibbles and 2*pair+1 in the high nibbles.
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb.qs + 32 * pair));
+      const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * pair));
+      const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * pair + 32));
+      // |code * x| pairs <= 2 * 15 * 127 fit int16; times a 6-bit scale, pairs fit int32.
+      const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, low), x0),
+                                           _mm256_set1_epi16(static_cast<int16_t>(sc_lo)));
+      const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low), x1),
+                                           _mm256_set1_epi16(static_cast<int16_t>(sc_hi)));
+      sum = _mm256_add_epi32(sum, _mm256_add_epi32(p0, p1));
+    }
+    const float d = _cvtsh_ss(wb.d) * xb.d;
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
+    min_sum += _cvtsh_ss(wb.dmin) * xb.d * static_cast<float>(min_dot);
+  }
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s) - min_sum;
+}
+
+}  // namespace
+
+Q4KDotFn Q4KDotKernel() { return CpuHasAvx2() ? &DotQ4K : nullptr; }
+
+}  // namespace citadel::kernels::x86
+#else
+namespace citadel::kernels::x86 {
+Q4KDotFn Q4KDotKernel() { return nullptr; }
+}  // namespace citadel::kernels::x86
+#endif
