@@ -27,16 +27,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 using D16x32 = hn::CappedTag<int16_t, 32>;
 using D16x16 = hn::CappedTag<int16_t, 16>;
 
-// Scale and min of Q4_K sub-block j (layout documented on BlockQ4_K / PackScaleMinK4).
-HWY_INLINE void ScaleMinQ4K(const uint8_t* p, size_t j, int& scale, int& min) {
-  if (j < 4) {
-    scale = p[j] & 63;
-    min = p[j + 4] & 63;
-  } else {
-    scale = (p[j + 4] & 0x0f) | ((p[j - 4] >> 6) << 4);
-    min = (p[j + 4] >> 4) | ((p[j] >> 6) << 4);
-  }
-}
 
 float DotQ4_KImpl(const quant::BlockQ4_K* HWY_RESTRICT w, const quant::BlockQ8_K* HWY_RESTRICT x,
                   size_t blocks) {
@@ -55,9 +45,9 @@ float DotQ4_KImpl(const quant::BlockQ4_K* HWY_RESTRICT w, const quant::BlockQ8_K
     auto sum0 = hn::Zero(d32), sum1 = hn::Zero(d32);
     int32_t min_dot = 0;  // sum_j min_j * sum(x in sub-block j), exact
     for (size_t pair = 0; pair < 4; ++pair) {
-      int sc_lo, m_lo, sc_hi, m_hi;
-      ScaleMinQ4K(wb.scales, 2 * pair, sc_lo, m_lo);
-      ScaleMinQ4K(wb.scales, 2 * pair + 1, sc_hi, m_hi);
+      uint8_t sc_lo, m_lo, sc_hi, m_hi;
+      quant::UnpackScaleMinK4(wb.scales, 2 * pair, sc_lo, m_lo);
+      quant::UnpackScaleMinK4(wb.scales, 2 * pair + 1, sc_hi, m_hi);
       min_dot += m_lo * (xb.bsums[4 * pair] + xb.bsums[4 * pair + 1]) +
                  m_hi * (xb.bsums[4 * pair + 2] + xb.bsums[4 * pair + 3]);
       const auto vsc_lo = hn::Set(d16, static_cast<int16_t>(sc_lo));

@@ -99,8 +99,21 @@ struct BlockQ3_K {
 static_assert(sizeof(BlockQ3_K) == 110);
 
 // 8 sub-blocks of 32, each with a 6-bit scale sc and 6-bit min m packed into 12 bytes
-// (see PackScaleMinK4 in k_blocks.h). Element e: 4-bit code in qs[32*(e/64) + e%32], low nibble
+// (UnpackScaleMinK4 below). Element e: 4-bit code in qs[32*(e/64) + e%32], low nibble
 // when (e%64) < 32, else high nibble. value = d*sc*q - dmin*m.
+// Q4_K/Q5_K: scale and min (6 bits each) of sub-block j in [0, 8) from the 12 packed bytes. The
+// first four pairs sit in the low 6 bits of bytes 0-7; the last four are split into a nibble in
+// bytes 8-11 and their top two bits in the spare high bits of bytes 0-7.
+inline void UnpackScaleMinK4(const uint8_t* packed, size_t j, uint8_t& scale, uint8_t& min) {
+  if (j < 4) {
+    scale = packed[j] & 63;
+    min = packed[j + 4] & 63;
+  } else {
+    scale = static_cast<uint8_t>((packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4));
+    min = static_cast<uint8_t>((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4));
+  }
+}
+
 struct BlockQ4_K {
   static constexpr size_t kElements = kSuperBlock;
   uint16_t d;

@@ -5,22 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant/blocks.h"
 #include "quant/codec.h"
 
 namespace citadel::quant::internal {
 
-// Q4_K/Q5_K: scale and min (6 bits each) of sub-block j in [0, 8) from the 12 packed bytes. The
-// first four pairs sit in the low 6 bits of bytes 0-7; the last four are split into a nibble in
-// bytes 8-11 and their top two bits in the spare high bits of bytes 0-7.
-inline void UnpackScaleMinK4(const uint8_t* packed, size_t j, uint8_t& scale, uint8_t& min) {
-  if (j < 4) {
-    scale = packed[j] & 63;
-    min = packed[j + 4] & 63;
-  } else {
-    scale = static_cast<uint8_t>((packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4));
-    min = static_cast<uint8_t>((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4));
-  }
-}
+using quant::UnpackScaleMinK4;  // blocks.h: part of the documented layout
 
 // Inverse of UnpackScaleMinK4 for all eight pairs (each value < 64).
 void PackScaleMinK4(const uint8_t* scales, const uint8_t* mins, uint8_t* packed);

@@ -11,16 +11,6 @@
 namespace citadel::kernels::x86 {
 namespace {
 
-// Scale and min of Q4_K sub-block j (the 6-bit packing documented on BlockQ4_K).
-inline void ScaleMin(const uint8_t* p, int j, int& scale, int& min) {
-  if (j < 4) {
-    scale = p[j] & 63;
-    min = p[j + 4] & 63;
-  } else {
-    scale = (p[j + 4] & 0x0f) | ((p[j - 4] >> 6) << 4);
-    min = (p[j + 4] >> 4) | ((p[j] >> 6) << 4);
-  }
-}
 
 float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks) {
   __m256 acc = _mm256_setzero_ps();
@@ -32,9 +22,9 @@ float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks
     int32_t min_dot = 0;  // sum_j min_j * sum(x in sub-block j), exact
     __m256i sum = _mm256_setzero_si256();
     for (int pair = 0; pair < 4; ++pair) {
-      int sc_lo, m_lo, sc_hi, m_hi;
-      ScaleMin(wb.scales, 2 * pair, sc_lo, m_lo);
-      ScaleMin(wb.scales, 2 * pair + 1, sc_hi, m_hi);
+      uint8_t sc_lo, m_lo, sc_hi, m_hi;
+      quant::UnpackScaleMinK4(wb.scales, 2 * pair, sc_lo, m_lo);
+      quant::UnpackScaleMinK4(wb.scales, 2 * pair + 1, sc_hi, m_hi);
       min_dot += m_lo * (xb.bsums[4 * pair] + xb.bsums[4 * pair + 1]) +
                  m_hi * (xb.bsums[4 * pair + 2] + xb.bsums[4 * pair + 3]);
       // 32 bytes hold sub-block 2*pair in the low nibbles and 2*pair+1 in the high nibbles.
