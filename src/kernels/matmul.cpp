@@ -234,6 +234,11 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
                                   y_stride, [](auto row, auto act) { return DotQ4_K(row, act); });
       break;
     case Path::kQ6_K:
+      if (const x86::Q6KDotFn dot = x86::Q6KDotKernel()) {
+        TiledRows<quant::BlockQ6_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y, y_stride,
+                                    [dot](auto row, auto act) { return dot(row.data(), act.data(), row.size()); });
+        break;
+      }
       TiledRows<quant::BlockQ6_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,
                                   y_stride, [](auto row, auto act) { return DotQ6_K(row, act); });
       break;
