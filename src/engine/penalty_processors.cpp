@@ -5,9 +5,11 @@
 namespace citadel::engine {
 namespace {
 
-// Copies tokens into scratch and sorts them; the capacity is kept, so a growing sequence
-// reallocates only O(log n) times over its whole life.
+// Copies tokens into scratch and sorts them. The capacity is kept and grown geometrically
+// (assign() alone would reallocate to the exact size on every token of a growing sequence), so a
+// sequence reallocates only O(log n) times over its whole life.
 void SortInto(std::span<const int32_t> tokens, std::vector<int32_t>& scratch) {
+  if (tokens.size() > scratch.capacity()) scratch.reserve(std::max(tokens.size(), 2 * scratch.capacity()));
   scratch.assign(tokens.begin(), tokens.end());
   std::sort(scratch.begin(), scratch.end());
 }

@@ -32,9 +32,9 @@ PhiloxCounter Philox4x32(PhiloxCounter counter, PhiloxKey key) {
   return counter;
 }
 
-double UniformForStep(uint64_t seed, uint64_t step, uint32_t lane) {
+double UniformForStep(uint64_t seed, uint64_t step, uint32_t stream) {
   const PhiloxKey key = {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
-  const PhiloxCounter counter = {static_cast<uint32_t>(step), static_cast<uint32_t>(step >> 32), lane, 0};
+  const PhiloxCounter counter = {static_cast<uint32_t>(step), static_cast<uint32_t>(step >> 32), stream, 0};
   const PhiloxCounter out = Philox4x32(counter, key);
   const uint64_t bits = (static_cast<uint64_t>(out[0]) << 32) | out[1];
   return static_cast<double>(bits >> 11) * 0x1.0p-53;

@@ -16,8 +16,8 @@ using PhiloxKey = std::array<uint32_t, 2>;
 // Ten rounds of Philox4x32; matches the Random123 known-answer vectors.
 PhiloxCounter Philox4x32(PhiloxCounter counter, PhiloxKey key);
 
-// A uniform double in [0, 1) with 53 random bits for (seed, step, lane). lane separates several
-// independent draws within one step.
-double UniformForStep(uint64_t seed, uint64_t step, uint32_t lane = 0);
+// A uniform double in [0, 1) with 53 random bits for (seed, step, stream). stream separates
+// sequences that share a seed, such as the choices of an n > 1 request.
+double UniformForStep(uint64_t seed, uint64_t step, uint32_t stream = 0);
 
 }  // namespace citadel::engine

@@ -20,11 +20,13 @@ int32_t Argmax(std::span<const float> logits) {
   return best;
 }
 
-Result<Sampler> Sampler::Create(const SamplingParams& params, int32_t vocab_size, uint64_t seed_if_unset) {
+Result<Sampler> Sampler::Create(const SamplingParams& params, int32_t vocab_size, uint64_t seed_if_unset,
+                                uint32_t stream) {
   CITADEL_RETURN_IF_ERROR(params.Validate(vocab_size));
   Sampler sampler;
   sampler.vocab_size_ = vocab_size;
   sampler.seed_ = params.seed.value_or(seed_if_unset);
+  sampler.stream_ = stream;
   sampler.greedy_ = params.temperature < kGreedyTemperature;
   sampler.logprobs_ = params.logprobs;
   sampler.top_logprobs_ = static_cast<size_t>(params.top_logprobs);
@@ -71,14 +73,21 @@ SampledToken Sampler::Sample(std::span<float> logits, const SequenceView& contex
       result.token = Argmax(logits);
     } else {
       for (auto& step : steps_) step->Apply(candidates);
-      result.token = DrawCandidate(candidates, UniformForStep(seed_, context.generated.size()));
+      result.token = DrawCandidate(candidates, UniformForStep(seed_, context.generated.size(), stream_));
     }
   }
 
   if (logprobs_) {
     const double log_sum_exp = LogSumExp(logits);
-    result.logprob = static_cast<float>(static_cast<double>(logits[static_cast<size_t>(result.token)]) - log_sum_exp);
-    result.top_count = TopLogprobs(logits, log_sum_exp, std::span(result.top.data(), top_logprobs_));
+    constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+    if (log_sum_exp == kMinusInf) {
+      // Only a plug-in can ban every token; argmax then picked id 0. Report it as impossible
+      // rather than the NaN that -inf - -inf would give, and list no alternatives.
+      result.logprob = kMinusInf;
+    } else {
+      result.logprob = static_cast<float>(logits[static_cast<size_t>(result.token)] - log_sum_exp);
+      result.top_count = TopLogprobs(logits, log_sum_exp, std::span(result.top.data(), top_logprobs_));
+    }
   }
   return result;
 }

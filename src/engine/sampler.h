@@ -43,8 +43,10 @@ struct SampledToken {
 class Sampler {
  public:
   // Validates params. seed_if_unset is used when params.seed is empty (the engine supplies it from
-  // its entropy source, and can report it back so the output can be reproduced).
-  static Result<Sampler> Create(const SamplingParams& params, int32_t vocab_size, uint64_t seed_if_unset);
+  // its entropy source, and can report it back so the output can be reproduced). stream tells
+  // apart sequences that share the seed: the choice index of an n > 1 request.
+  static Result<Sampler> Create(const SamplingParams& params, int32_t vocab_size, uint64_t seed_if_unset,
+                                uint32_t stream = 0);
 
   // Appends a processor after the built-in ones (watermarking, constrained output).
   void AddProcessor(std::unique_ptr<LogitsProcessor> processor);
@@ -54,6 +56,7 @@ class Sampler {
   SampledToken Sample(std::span<float> logits, const SequenceView& context, SamplerWorkspace& workspace);
 
   uint64_t seed() const { return seed_; }
+  uint32_t stream() const { return stream_; }
   bool greedy() const { return greedy_; }
 
  private:
@@ -63,6 +66,7 @@ class Sampler {
   std::vector<std::unique_ptr<CandidateStep>> steps_;
   int32_t vocab_size_ = 0;
   uint64_t seed_ = 0;
+  uint32_t stream_ = 0;
   bool greedy_ = false;
   bool logprobs_ = false;
   size_t top_logprobs_ = 0;

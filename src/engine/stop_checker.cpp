@@ -65,9 +65,21 @@ std::string_view StopChecker::Release(size_t bytes) {
 StopChecker::Step StopChecker::Push(std::string_view delta) {
   if (stopped_) return {};
   pending_.append(delta);
-  // The earliest match wins; among stop strings starting at the same byte any gives the same text.
+  // Generation stops where the first stop string is complete: the match that ends first wins,
+  // ties going to the one that starts first (the longer). Choosing by start instead would make
+  // the output depend on how the text was cut into deltas: with stops "abc" and "b", the delta
+  // "ab" already ends on "b".
   size_t match = std::string::npos;
-  for (const std::string& stop : stop_strings_) match = std::min(match, pending_.find(stop));
+  size_t match_end = std::string::npos;
+  for (const std::string& stop : stop_strings_) {
+    const size_t at = pending_.find(stop);
+    if (at == std::string::npos) continue;
+    const size_t end = at + stop.size();
+    if (end < match_end || (end == match_end && at < match)) {
+      match = at;
+      match_end = end;
+    }
+  }
   if (match != std::string::npos) {
     stopped_ = true;
     Step step{Release(match), true};

@@ -4,7 +4,8 @@
 // Stop strings are matched over the decoded text: text that could still turn out to be the start
 // of a stop string is held back until the next delta decides it; on a match the text before the
 // stop string is released and the stop string itself, and everything after it, is dropped (as
-// OpenAI does).
+// OpenAI does). Among several stop strings the one completed first wins, so the result does not
+// depend on how the text was cut into deltas.
 
 #include <cstdint>
 #include <span>

@@ -199,6 +199,40 @@ TEST(Sampler, DrawDependsOnlyOnSeedAndStepWhateverTheInterleaving) {
   }
 }
 
+TEST(Sampler, StreamsSharingASeedDiffer) {
+  const std::vector<float> logits(50, 0.0f);
+  SamplingParams params;
+  params.seed = 9;
+  auto first = Sampler::Create(params, 50, 0, /*stream=*/0);
+  auto second = Sampler::Create(params, 50, 0, /*stream=*/1);
+  auto again = Sampler::Create(params, 50, 0, /*stream=*/1);
+  ASSERT_TRUE(first && second && again);
+  const auto tokens = Generate(*second, logits, 50);
+  EXPECT_NE(Generate(*first, logits, 50), tokens);
+  EXPECT_EQ(Generate(*again, logits, 50), tokens);
+}
+
+class BanAllTokens final : public LogitsProcessor {
+ public:
+  void Process(std::span<float> logits, const SequenceView&) override {
+    for (float& x : logits) x = -INFINITY;
+  }
+};
+
+TEST(Sampler, EveryTokenBannedFallsBackToIdZero) {
+  SamplingParams params;
+  params.logprobs = true;
+  params.top_logprobs = 3;
+  Sampler sampler = MakeSampler(params, 6);
+  sampler.AddProcessor(std::make_unique<BanAllTokens>());
+  SamplerWorkspace workspace;
+  std::vector<float> logits(6, 1.0f);
+  const SampledToken t = sampler.Sample(logits, {}, workspace);
+  EXPECT_EQ(t.token, 0);
+  EXPECT_EQ(t.logprob, -INFINITY);
+  EXPECT_EQ(t.top_count, 0u);
+}
+
 class BanEvenTokens final : public LogitsProcessor {
  public:
   void Process(std::span<float> logits, const SequenceView& context) override {

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
+#include "testing/random.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_test_vocabs.h"
 
@@ -78,6 +80,17 @@ TEST(StopChecker, EarliestOfSeveralStopStringsWins) {
   EXPECT_EQ(Feed(other, {"line\n", "\nEND"}).text, "line");
 }
 
+TEST(StopChecker, TheStopCompletedFirstWinsHoweverTheTextIsCut) {
+  // "b" is complete after two bytes, "abc" only after three: generation stops at "b".
+  StopChecker whole = Strings({"abc", "b"});
+  EXPECT_EQ(Feed(whole, {"abc"}).text, "a");
+  StopChecker split = Strings({"abc", "b"});
+  EXPECT_EQ(Feed(split, {"a", "b", "c"}).text, "a");
+  // Same end: the longer (earlier-starting) one wins.
+  StopChecker same_end = Strings({"c", "bc"});
+  EXPECT_EQ(Feed(same_end, {"abcd"}).text, "a");
+}
+
 TEST(StopChecker, StopAtTheVeryStart) {
   StopChecker checker = Strings({"<|x|>"});
   const StopChecker::Step step = checker.Push("<|x|>hello");
@@ -102,6 +115,52 @@ TEST(StopChecker, MultiByteUtf8StopString) {
   step = held.Push("\xE7\x82\xB9");
   EXPECT_EQ(step.text, "\xE7\xBB\x88\xE7\x82\xB9");
   EXPECT_FALSE(step.stopped);
+}
+
+// Random text over a tiny alphabet (so stop strings and near-misses are frequent), cut into random
+// deltas: the released text must equal the text before the earliest stop string, and a chunk is
+// never released that the reference would withhold.
+TEST(StopChecker, RandomSplitsMatchTheReference) {
+  CITADEL_SEEDED_RNG(rng);
+  auto random_string = [&rng](size_t min_len, size_t max_len) {
+    std::string s(min_len + rng() % (max_len - min_len + 1), 'a');
+    for (char& c : s) c = "abc"[rng() % 3];
+    return s;
+  };
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<std::string> stops;
+    for (size_t i = 0, n = 1 + rng() % 3; i < n; ++i) stops.push_back(random_string(1, 5));
+    const std::string text = random_string(0, 40);
+    // Reference over the whole text: the stop string that is complete first (smallest end),
+    // ties to the earliest start.
+    size_t first = std::string::npos;
+    size_t first_end = std::string::npos;
+    for (const std::string& stop : stops) {
+      const size_t at = text.find(stop);
+      if (at == std::string::npos) continue;
+      if (at + stop.size() < first_end || (at + stop.size() == first_end && at < first)) {
+        first = at;
+        first_end = at + stop.size();
+      }
+    }
+    const std::string expected = text.substr(0, first);
+
+    std::vector<std::string> deltas;
+    for (size_t at = 0; at < text.size();) {
+      const size_t len = std::min(text.size() - at, static_cast<size_t>(rng() % 6));
+      deltas.push_back(text.substr(at, len));
+      at += len;
+    }
+    StopChecker checker = Strings(stops);
+    std::string released;
+    for (const std::string& delta : deltas) {
+      released.append(checker.Push(delta).text);
+      ASSERT_EQ(expected.compare(0, released.size(), released), 0) << "released text that follows a stop";
+    }
+    released.append(checker.Flush());
+    ASSERT_EQ(released, expected) << "text '" << text << "'";
+    ASSERT_EQ(checker.stopped(), first != std::string::npos);
+  }
 }
 
 TEST(StopChecker, WithoutStopStringsEverythingPassesAtOnce) {
