@@ -32,17 +32,17 @@ TEST(SamplerAllocation, SteadyStateSamplingAllocatesNothing) {
   constexpr int32_t kVocab = 4096;
   constexpr size_t kSteps = 64;
   constexpr size_t kMeasured = 256;
-  SamplingParams params;
-  params.temperature = 0.9f;
-  params.top_k = 200;
-  params.top_p = 0.95f;
-  params.min_p = 0.02f;
-  params.repetition_penalty = 1.1f;
-  params.presence_penalty = 0.3f;
-  params.frequency_penalty = 0.2f;
-  params.logit_bias = {{7, -100.0f}};
-  params.logprobs = true;
-  params.top_logprobs = 5;
+  // Every built-in processor and candidate step on, plus logprobs.
+  const SamplingParams params{.temperature = 0.9f,
+                              .top_k = 200,
+                              .top_p = 0.95f,
+                              .min_p = 0.02f,
+                              .repetition_penalty = 1.1f,
+                              .presence_penalty = 0.3f,
+                              .frequency_penalty = 0.2f,
+                              .logit_bias = {{7, -100.0f}},
+                              .logprobs = true,
+                              .top_logprobs = 5};
   auto created = Sampler::Create(params, kVocab, citadel_seed_);
   ASSERT_TRUE(created);
   Sampler sampler = std::move(created).value();
