@@ -105,11 +105,16 @@ int32_t DrawCandidate(const Candidates& candidates, double u) {
   const float max = candidates.MaxLogit();
   const double target = u * SumExp(items, max);
   double cumulative = 0.0;
+  int32_t last_possible = items.front().id;
   for (const Candidate& c : items) {
-    cumulative += std::exp(static_cast<double>(c.logit) - max);
+    const double weight = std::exp(static_cast<double>(c.logit) - max);
+    cumulative += weight;
+    if (weight > 0.0) last_possible = c.id;
     if (cumulative > target) return c.id;
   }
-  return items.back().id;  // u * total rounded up to the full sum
+  // u * total rounded up to the full sum: take the last token that has any weight at all, never
+  // one whose probability underflowed to zero.
+  return last_possible;
 }
 
 }  // namespace citadel::engine

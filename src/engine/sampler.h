@@ -40,6 +40,7 @@ struct SampledToken {
   std::span<const TokenLogprob> top_logprobs() const { return {top.data(), top_count}; }
 };
 
+// Owned by one request and called from the engine thread only; not thread-safe.
 class Sampler {
  public:
   // Validates params. seed_if_unset is used when params.seed is empty (the engine supplies it from
