@@ -1,9 +1,11 @@
 #pragma once
 // Log-probabilities as the API reports them. We take log-softmax of the logits after the logits
-// processors (bias, penalties, plug-ins) and before temperature and truncation: that is the
-// distribution the model and the request's own adjustments define, independent of how the token
-// was then drawn. It matches OpenAI, whose logprobs do not change with temperature or top_p, and
-// makes the logprobs of a greedy request equal those of a sampled one.
+// processors (bias, penalties, plug-ins) and before temperature and truncation: the distribution
+// the model and the request's own adjustments define, independent of how the token was then drawn.
+// So the logprobs of a greedy request equal those of a sampled one, and a token banned with
+// logit_bias -100 shows as (nearly) impossible. This is what OpenAI reports as far as its
+// documentation goes (logprobs are not said to depend on temperature or top_p); vLLM's default
+// ("raw_logprobs") is taken before the processors instead.
 
 #include <cstdint>
 #include <span>
