@@ -36,12 +36,13 @@ inline std::string Birth(std::mt19937_64& rng, int year_lo, int year_hi) {
 }
 
 inline std::string ChineseId18(std::mt19937_64& rng) {
-  const std::string first = Province(rng) + Digits(rng, 4) + Birth(rng, 1940, 2015) + Digits(rng, 3);
-  return first + IdCheck(first);
+  std::string id = fmt::format("{}{}{}{}", Province(rng), Digits(rng, 4), Birth(rng, 1940, 2015), Digits(rng, 3));
+  id.push_back(IdCheck(id));
+  return id;
 }
 
 inline std::string ChineseId15(std::mt19937_64& rng) {
-  return Province(rng) + Digits(rng, 4) + Birth(rng, 1940, 1999).substr(2) + Digits(rng, 3);
+  return fmt::format("{}{}{}{}", Province(rng), Digits(rng, 4), Birth(rng, 1940, 1999).substr(2), Digits(rng, 3));
 }
 
 inline int LuhnSum(const std::string& digits) {  // sum with the last digit in "not doubled" position
@@ -57,23 +58,26 @@ inline int LuhnSum(const std::string& digits) {  // sum with the last digit in "
 }
 
 inline std::string WithLuhn(const std::string& body) {
+  std::string out = body;
+  out.push_back('0');
   for (char c = '0'; c <= '9'; ++c) {
-    if (LuhnSum(body + c) % 10 == 0) return body + c;
+    out.back() = c;
+    if (LuhnSum(out) % 10 == 0) break;
   }
-  return body;
+  return out;
 }
 
 inline std::string Card(std::mt19937_64& rng) {
   switch (Uniform(rng, 0, 3)) {
-    case 0: return WithLuhn("4" + Digits(rng, 14));
-    case 1: return WithLuhn(std::to_string(Uniform(rng, 51, 55)) + Digits(rng, 13));
-    case 2: return WithLuhn("62" + Digits(rng, Uniform(rng, 0, 1) == 0 ? 13 : 16));
-    default: return WithLuhn(std::string(Uniform(rng, 0, 1) == 0 ? "34" : "37") + Digits(rng, 12));
+    case 0: return WithLuhn(fmt::format("4{}", Digits(rng, 14)));
+    case 1: return WithLuhn(fmt::format("{}{}", Uniform(rng, 51, 55), Digits(rng, 13)));
+    case 2: return WithLuhn(fmt::format("62{}", Digits(rng, Uniform(rng, 0, 1) == 0 ? 13 : 16)));
+    default: return WithLuhn(fmt::format("{}{}", Uniform(rng, 0, 1) == 0 ? 34 : 37, Digits(rng, 12)));
   }
 }
 
 inline std::string Mobile(std::mt19937_64& rng) {
-  return "1" + std::to_string(Uniform(rng, 3, 9)) + Digits(rng, 9);
+  return fmt::format("1{}{}", Uniform(rng, 3, 9), Digits(rng, 9));
 }
 
 inline std::string Ssn(std::mt19937_64& rng) {
@@ -92,11 +96,11 @@ inline std::string Iban(std::mt19937_64& rng) {
   std::string country, bban;
   switch (Uniform(rng, 0, 2)) {
     case 0: country = "DE"; bban = Digits(rng, 18); break;
-    case 1: country = "GB"; bban = "NWBK" + Digits(rng, 14); break;
-    default: country = "NL"; bban = "ABNA" + Digits(rng, 10); break;
+    case 1: country = "GB"; bban = fmt::format("NWBK{}", Digits(rng, 14)); break;
+    default: country = "NL"; bban = fmt::format("ABNA{}", Digits(rng, 10)); break;
   }
-  const int check = 98 - Mod97(bban + country + "00");
-  return country + fmt::format("{:02}", check) + bban;
+  const int check = 98 - Mod97(fmt::format("{}{}00", bban, country));
+  return fmt::format("{}{:02}{}", country, check, bban);
 }
 
 inline std::string Ipv4(std::mt19937_64& rng) {
