@@ -34,7 +34,9 @@ constexpr std::array<BuiltinPattern, 22> kPatterns = {{
     {PiiType::kApiKey, R"(ck_[A-Za-z0-9]{40})", Boundary::kToken, nullptr, 43, 2},
     {PiiType::kAwsAccessKey, R"((?:AKIA|ASIA)[A-Z0-9]{16})", Boundary::kAlnum, nullptr, 20, 3},
     {PiiType::kIdCard, R"(\d{17}[\dXx])", Boundary::kAlnum, Id, 18, 4},
-    {PiiType::kIdCard, R"(\d{15})", Boundary::kAlnum, Id, 15, 4},
+    // A Luhn-valid 15-digit number from province 34/37 is also a valid American Express number;
+    // legacy IDs were withdrawn in 2004 while such cards are current, so the card wins the tie.
+    {PiiType::kIdCard, R"(\d{15})", Boundary::kAlnum, Id, 15, 6},
     {PiiType::kBankCard, R"(\d{13,19})", Boundary::kAlnum, Card, 19, 5},
     {PiiType::kBankCard, R"(\d{4}(?:[ \-]\d{3,6}){2,4})", Boundary::kAlnum, Card, 32, 5},
     {PiiType::kIban, R"([A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30})", Boundary::kAlnum, Iban, 42, 6},

@@ -2,16 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_scanner.h"
+
 namespace citadel::guard::pii {
 namespace {
 
 class PolicyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = Scanner::Build({.today_yyyymmdd = 20261125});
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    scanner_.emplace(std::move(*s));
-  }
+  void SetUp() override { scanner_.emplace(testgen::BuildScanner()); }
   Result<std::string> Apply(std::string_view text, const Policy& policy) {
     auto findings = scanner_->Scan(text);
     EXPECT_TRUE(findings.has_value());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_scanner.h"
+
 #include <string>
 #include <vector>
 
@@ -17,11 +19,7 @@ void PrintTo(const Hit& h, std::ostream* os) { *os << h.label << ":" << h.text; 
 
 class ScannerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = Scanner::Build({.today_yyyymmdd = 20261125});
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    scanner_.emplace(std::move(*s));
-  }
+  void SetUp() override { scanner_.emplace(testgen::BuildScanner()); }
   std::vector<Hit> Hits(std::string_view text) const {
     auto findings = scanner_->Scan(text);
     EXPECT_TRUE(findings.has_value());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_scanner.h"
+
 #include "generators.h"
 #include "testing/random.h"
 
@@ -10,11 +12,7 @@ namespace {
 
 class StreamTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = Scanner::Build({.dictionaries = {{"customer", {"张三丰集团"}}}, .today_yyyymmdd = 20261125});
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    scanner_.emplace(std::move(*s));
-  }
+  void SetUp() override { scanner_.emplace(testgen::BuildScanner({.dictionaries = {{"customer", {"张三丰集团"}}}})); }
   std::string OneShot(std::string_view text, const Policy& policy) {
     PlaceholderVault vault;
     auto findings = scanner_->Scan(text);
