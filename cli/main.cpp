@@ -4,6 +4,7 @@
 
 #include "model_commands.h"
 #include "parse_args.h"
+#include "pii_commands.h"
 #include "tokenizer_commands.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   citadel::cli::AddModelCommands(app, exit_code);
   citadel::cli::AddTokenizerCommands(app, exit_code);
+  citadel::cli::AddPiiCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }
