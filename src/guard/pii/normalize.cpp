@@ -13,7 +13,11 @@ char FoldedAt(std::string_view text, size_t i) {
   if (b0 != 0xEF || (b1 != 0xBC && b1 != 0xBD) || b2 < 0x80 || b2 > 0xBF) return 0;
   const uint32_t cp = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
   if (cp < 0xFF01 || cp > 0xFF5E) return 0;
-  return static_cast<char>(cp - 0xFF01 + 0x21);
+  const char ascii = static_cast<char>(cp - 0xFF01 + 0x21);
+  // Only what a detector can contain. Folding "，" or "：" would change nothing (both sides are
+  // boundaries) but would force a copy of almost every Chinese text.
+  const bool alnum = (ascii >= '0' && ascii <= '9') || (ascii >= 'A' && ascii <= 'Z') || (ascii >= 'a' && ascii <= 'z');
+  return alnum || std::string_view("-+().@_").find(ascii) != std::string_view::npos ? ascii : 0;
 }
 
 }  // namespace
@@ -21,7 +25,8 @@ char FoldedAt(std::string_view text, size_t i) {
 NormalizedText::NormalizedText(std::string_view original) : original_(original) {
   size_t i = 0;
   for (; i < original.size(); ++i) {
-    if (FoldedAt(original, i) != 0) break;
+    const auto c = static_cast<unsigned char>(original[i]);
+    if ((c == 0xEF || c == 0xE3) && FoldedAt(original, i) != 0) break;
   }
   if (i == original.size()) return;
   identity_ = false;

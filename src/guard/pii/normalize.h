@@ -1,6 +1,6 @@
 #pragma once
-// Full-width forms (U+FF01..U+FF5E: digits, letters, "－", "（", "＠", …) and the ideographic space
-// U+3000 are folded to ASCII before matching, so "１３８１２３４５６７８" is found like its ASCII twin.
+// Full-width digits, letters and the separators detectors use ("－＋（）．＠＿", U+FF01..U+FF5E) and
+// the ideographic space U+3000 are folded to ASCII before matching, so "１３８１２３４５６７８" is found like its ASCII twin.
 // The offset map lets findings be reported and masked in the caller's original bytes.
 
 #include <cstdint>
