@@ -67,3 +67,22 @@ TEST(ParseAction, NamesAndErrors) {
 
 }  // namespace
 }  // namespace citadel::guard::pii
+
+namespace citadel::guard::pii {
+namespace {
+
+TEST(PolicyCustom, CustomDetectorsGetTheirOwnPlaceholdersAndActions) {
+  const Scanner scanner = testgen::BuildScanner(
+      {.regexes = {{"project", "Project [A-Z][a-z]+"}}, .dictionaries = {{"customer", {"Acme"}}}});
+  const std::string text = "Acme asked about Project Falcon; Acme again.";
+  auto findings = scanner.Scan(text);
+  ASSERT_TRUE(findings.has_value());
+  PlaceholderVault vault;
+  const Policy policy{.default_action = Action::kPlaceholder, .by_label = {{"PROJECT", Action::kRedact}}};
+  const auto out = Mask(text, *findings, policy, vault);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(*out, "[CUSTOMER_1] asked about ***; [CUSTOMER_1] again.");
+}
+
+}  // namespace
+}  // namespace citadel::guard::pii
