@@ -26,7 +26,7 @@ bool Jwt(std::string_view s, int) { return IsValidJwt(s); }
 constexpr size_t kUnbounded = static_cast<size_t>(-1);
 
 // Order is priority order among equally long overlaps: secrets first, then checksummed numbers.
-constexpr std::array<BuiltinPattern, 22> kPatterns = {{
+constexpr std::array<BuiltinPattern, 21> kPatterns = {{
     {PiiType::kPrivateKey,
      R"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,.]|-[A-Za-z0-9])*-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)",
      Boundary::kNone, nullptr, kUnbounded, 0},
@@ -53,7 +53,6 @@ constexpr std::array<BuiltinPattern, 22> kPatterns = {{
      Boundary::kEmail, Email, 254, 12},
     {PiiType::kIpv6, R"([0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,35})", Boundary::kIpv6, Ipv6, 39, 13},
     {PiiType::kIpv4, R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})", Boundary::kIpv4, Ipv4, 15, 14},
-    {PiiType::kIban, R"([A-Z]{2}\d{2}[A-Z0-9]{11,30})", Boundary::kAlnum, Iban, 34, 6},
 }};
 
 }  // namespace
