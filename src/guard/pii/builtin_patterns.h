@@ -30,6 +30,10 @@ struct BuiltinPattern {
   Validator validate;  // nullptr: the pattern is the whole check
   size_t max_length;   // longer candidates are rejected before validation (keeps scans linear)
   int priority;        // lower wins between equally long overlapping findings
+  // The match must start at the text's start or after a non-alphanumeric byte, which is then part
+  // of the vectorscan match. Inside long digit or letter runs this stops candidates at the source
+  // instead of rejecting one per byte.
+  bool leading_boundary = false;
 };
 
 std::span<const BuiltinPattern> BuiltinPatterns();

@@ -18,6 +18,7 @@ struct Detector {
   Validator validate;
   size_t max_length;
   int priority;
+  bool leading_boundary = false;  // the match includes one boundary byte before the value
 };
 
 struct Scanner::Impl {
@@ -64,6 +65,8 @@ std::string EscapeLiteral(std::string_view phrase) {
   return out;
 }
 
+bool IsAsciiAlnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
 struct Candidate {
   uint32_t detector;
   size_t start, end;
@@ -95,8 +98,11 @@ bool Confirm(ScanContext& c, const Detector& d, size_t start, size_t end) {
 
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) {
   auto& c = *static_cast<ScanContext*>(context);
-  const auto start = static_cast<size_t>(from), end = static_cast<size_t>(to);
-  if (!Confirm(c, c.impl->detectors[id], start, end)) return 0;
+  const Detector& d = c.impl->detectors[id];
+  size_t start = static_cast<size_t>(from);
+  const size_t end = static_cast<size_t>(to);
+  if (d.leading_boundary && !IsAsciiAlnum(c.text[start])) ++start;  // skip the boundary byte
+  if (!Confirm(c, d, start, end)) return 0;
   size_t& last = c.last_of_detector[id];
   if (last != kNoLimit && c.candidates[last].start == start) {
     c.candidates[last].end = end;  // matches arrive by end offset: this one is longer
@@ -145,8 +151,13 @@ Result<Scanner> Scanner::Build(const ScannerConfig& config) {
   };
   if (config.builtins) {
     for (const BuiltinPattern& p : BuiltinPatterns()) {
-      add({p.type, std::string(TypeName(p.type)), p.boundary, p.validate, p.max_length, p.priority}, p.regex, 0,
-          std::string(TypeName(p.type)));
+      std::string regex = p.regex;
+      if (p.leading_boundary) {
+        regex = fmt::format("(?:^|{})(?:{})", p.boundary == Boundary::kIpv4 ? "[^0-9A-Za-z.]" : "[^0-9A-Za-z]", p.regex);
+      }
+      add({p.type, std::string(TypeName(p.type)), p.boundary, p.validate, p.max_length, p.priority,
+           p.leading_boundary},
+          std::move(regex), 0, std::string(TypeName(p.type)));
       if (p.max_length != kNoLimit) impl->max_bounded = std::max(impl->max_bounded, p.max_length);
     }
   }
