@@ -55,7 +55,7 @@ std::string NotLuhn(std::mt19937_64& rng, Make make) {
 }
 
 Case Positive(std::mt19937_64& rng) {
-  switch (Uniform(rng, 0, 15)) {
+  switch (Uniform(rng, 0, 16)) {
     case 0: case 1: return {testgen::ChineseId18(rng), "ID_CARD"};
     case 2: {
       // A Luhn-valid legacy ID from province 34/37 is also an American Express number, which the
@@ -79,12 +79,16 @@ Case Positive(std::mt19937_64& rng) {
     case 12: return {testgen::Iban(rng), "IBAN"};
     case 13: return {fmt::format("E{}", Digits(rng, 8)), "PASSPORT"};
     case 14: return {fmt::format("AKIA{}", testgen::Alnum(rng, 16, true)), "AWS_ACCESS_KEY"};
+    case 15:  // header {"alg":"HS256","typ":"JWT"}
+      return {fmt::format("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{}.{}", testgen::Alnum(rng, 30, false),
+                          testgen::Alnum(rng, 43, false)),
+              "JWT"};
     default: return {fmt::format("ck_{}", testgen::Alnum(rng, 40, false)), "API_KEY"};
   }
 }
 
 std::string HardNegative(std::mt19937_64& rng) {
-  switch (Uniform(rng, 0, 10)) {
+  switch (Uniform(rng, 0, 11)) {
     case 0: return fmt::format("2023{}", Digits(rng, 12));                                          // order number
     case 1: return fmt::format("2023{:02}{:02}{:02}{:02}{:02}", Uniform(rng, 1, 12), Uniform(rng, 1, 28),
                                Uniform(rng, 0, 23), Uniform(rng, 0, 59), Uniform(rng, 0, 59));     // timestamp
@@ -112,6 +116,8 @@ std::string HardNegative(std::mt19937_64& rng) {
       return iban;
     }
     case 8: return fmt::format("{}{}", Uniform(rng, 1, 9), testgen::Mobile(rng));               // 12-digit run
+    case 10:  // header {"typ":"JWT"}: JWT-shaped but without "alg"
+      return fmt::format("eyJ0eXAiOiJKV1QifQ.eyJ{}.{}", testgen::Alnum(rng, 20, false), testgen::Alnum(rng, 43, false));
     case 9: return fmt::format("1.{}.{}.{}.{}", Uniform(rng, 0, 9), Uniform(rng, 0, 9), Uniform(rng, 0, 9), Uniform(rng, 0, 9));
     default: return fmt::format("{}-{:02}-{:04}", Uniform(rng, 0, 1) == 0 ? "000" : "666", Uniform(rng, 1, 99), Uniform(rng, 1, 9999));
   }

@@ -55,6 +55,28 @@ TEST_F(StreamTest, EverySplitOfEverySentenceMatchesOneShot) {
   }
 }
 
+TEST_F(StreamTest, RandomChunkingOfALongTextMatchesOneShot) {
+  CITADEL_SEEDED_RNG(rng);
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    const std::string values[] = {testgen::ChineseId18(rng), testgen::Mobile(rng), testgen::Card(rng), testgen::Iban(rng),
+                                  testgen::Ipv4(rng), fmt::format("u{}@example.org", i), testgen::Digits(rng, 20)};
+    text.append(fmt::format("{} {}{}", i % 2 == 0 ? "第" : "item", values[testgen::Uniform(rng, 0, 6)],
+                            i % 3 == 0 ? "，" : ". "));
+  }
+  const Policy policy{.default_action = Action::kPlaceholder};
+  const std::string expected = OneShot(text, policy);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string_view> chunks;
+    for (size_t at = 0; at < text.size();) {
+      const size_t n = std::min<size_t>(text.size() - at, testgen::Uniform(rng, 1, 12));
+      chunks.push_back(std::string_view(text).substr(at, n));
+      at += n;
+    }
+    ASSERT_EQ(Streamed(chunks, policy), expected);
+  }
+}
+
 TEST(StreamMaskerTest, HoldsBackOnlyAnOpenTail) {
   auto scanner = Scanner::Build({});
   ASSERT_TRUE(scanner.has_value());
