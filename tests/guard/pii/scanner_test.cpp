@@ -75,6 +75,12 @@ TEST_F(ScannerTest, EachBuiltinType) {
   EXPECT_EQ(Hits("key:\n" + pem + "\nbye"), (std::vector<Hit>{{"PRIVATE_KEY", pem}}));
 }
 
+TEST_F(ScannerTest, OverlapsResolveToTheLongestFinding) {
+  // The phone number is valid on its own ('@' is a boundary), but the e-mail address contains it.
+  EXPECT_EQ(Hits("QQ邮箱13812345678@qq.com。"), (std::vector<Hit>{{"EMAIL", "13812345678@qq.com"}}));
+  EXPECT_EQ(Hits("13812345678 13912345678"), (std::vector<Hit>{{"PHONE", "13812345678"}, {"PHONE", "13912345678"}}));
+}
+
 TEST_F(ScannerTest, HardNegatives) {
   EXPECT_TRUE(Hits("时间戳20231125143000，金额12345.67元").empty());
   EXPECT_TRUE(Hits("订单号2023112512345678").empty());
