@@ -11,6 +11,7 @@ constexpr size_t kContextBytes = 8;
 constexpr size_t kFullWidthBytes = 3;  // a folded character is up to 3 original bytes
 constexpr size_t kLongestSpacedMatch = 42;  // spaced IBAN; phones, grouped cards and landlines are shorter
 constexpr size_t kLongestTokenMatch = 16384;  // JWT
+constexpr size_t kLongestPlainToken = 254;    // e-mail; every other whitespace-free match but a JWT is shorter
 
 bool IsAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 bool InSet(unsigned char c, std::string_view set) { return set.find(static_cast<char>(c)) != std::string_view::npos; }
@@ -37,6 +38,12 @@ size_t OpenMatchStart(std::string_view text, const Scanner& scanner) {
   size_t spaced = n, token = n;
   while (spaced > 0 && SpacedChar(static_cast<unsigned char>(text[spaced - 1])) && n - spaced < kLongestSpacedMatch) --spaced;
   while (token > 0 && TokenChar(static_cast<unsigned char>(text[token - 1])) && n - token < kLongestTokenMatch) --token;
+  if (n - token > kLongestPlainToken) {
+    // Only a JWT can be this long: hold from its "eyJ" if there is one, else the e-mail bound. This
+    // keeps a long run (base64, digits) streamed token by token from being rescanned each time.
+    const size_t jwt = text.substr(token, n - token).find("eyJ");
+    token = std::min(jwt == std::string_view::npos ? n : token + jwt, n - kLongestPlainToken);
+  }
   size_t start = std::min(spaced, token);
   const size_t begin = text.rfind("-----BEGIN");
   const size_t end = begin == std::string_view::npos ? begin : text.find("-----END", begin);

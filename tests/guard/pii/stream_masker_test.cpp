@@ -77,6 +77,28 @@ TEST_F(StreamTest, RandomChunkingOfALongTextMatchesOneShot) {
   }
 }
 
+TEST(StreamMaskerTest, LongTokenRunsAreNotHeldWhole) {
+  const Scanner scanner = testgen::BuildScanner();
+  PlaceholderVault vault;
+  auto masker = StreamMasker::Create(scanner, Policy{}, vault);
+  ASSERT_TRUE(masker.has_value());
+  size_t most_held = 0, emitted = 0;
+  for (int i = 0; i < 4096; ++i) {
+    emitted += masker->Feed("QUJDRA0x").value().size();
+    most_held = std::max(most_held, masker->held());
+  }
+  EXPECT_LE(most_held, 254u + 8u);
+  emitted += masker->Finish().value().size();
+  EXPECT_EQ(emitted, 4096u * 8u);
+  // A JWT longer than the e-mail bound is held from its "eyJ", so it is still masked whole.
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0." + std::string(600, 's');
+  auto second = StreamMasker::Create(scanner, Policy{}, vault);
+  std::string out = second->Feed(std::string(300, 'Q') + " ").value();
+  for (size_t i = 0; i < jwt.size(); i += 7) out += second->Feed(std::string_view(jwt).substr(i, 7)).value();
+  out += second->Finish().value();
+  EXPECT_EQ(out, std::string(300, 'Q') + " ***");
+}
+
 TEST(StreamMaskerTest, HoldsBackOnlyAnOpenTail) {
   auto scanner = Scanner::Build({});
   ASSERT_TRUE(scanner.has_value());
