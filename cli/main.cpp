@@ -6,6 +6,7 @@
 #include "bench_command.h"
 #include "model_commands.h"
 #include "parse_args.h"
+#include "pii_commands.h"
 #include "run_command.h"
 #include "tokenizer_commands.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddRunCommand(app, exit_code);
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
+  citadel::cli::AddPiiCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }
