@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "core/check.h"
 #include "kernels/activation_rounding.h"
@@ -79,6 +80,51 @@ void GemmRows(const MatrixView& w, size_t row_bytes, std::span<const float> x, s
       chunk = out.data();
     }
     GemmF32({chunk, rows, x.data(), n, w.cols, y.data(), y_stride, r});
+  }
+}
+
+// Rows per unpacking step of the prompt path below: as the tile kernel's row chunk.
+constexpr size_t kUnpackRowChunk = 32;
+
+// Q4_0/Q5_0 codes as Q8_0 blocks (value - offset as a signed byte, same scale).
+void UnpackToQ8_0(TensorType type, const std::byte* src, size_t blocks, quant::BlockQ8_0* dst) {
+  if (type == TensorType::kQ4_0) {
+    const auto* b = reinterpret_cast<const quant::BlockQ4_0*>(src);
+    for (size_t i = 0; i < blocks; ++i) {
+      dst[i].d = b[i].d;
+      for (size_t j = 0; j < 16; ++j) {
+        dst[i].qs[j] = static_cast<int8_t>((b[i].qs[j] & 0x0f) - 8);
+        dst[i].qs[j + 16] = static_cast<int8_t>((b[i].qs[j] >> 4) - 8);
+      }
+    }
+    return;
+  }
+  const auto* b = reinterpret_cast<const quant::BlockQ5_0*>(src);
+  for (size_t i = 0; i < blocks; ++i) {
+    uint32_t high;
+    std::memcpy(&high, b[i].qh, sizeof(high));
+    dst[i].d = b[i].d;
+    for (size_t j = 0; j < 16; ++j) {
+      dst[i].qs[j] = static_cast<int8_t>(((b[i].qs[j] & 0x0f) | (((high >> j) & 1) << 4)) - 16);
+      dst[i].qs[j + 16] = static_cast<int8_t>(((b[i].qs[j] >> 4) | (((high >> (j + 16)) & 1) << 4)) - 16);
+    }
+  }
+}
+
+// Prompt batches of Q4_0/Q5_0: unpacking nibbles costs about as much as the multiply-adds when done
+// per 4-token tile, so rows are unpacked to Q8_0 blocks once per chunk (into scratch) and multiplied
+// by the Q8_0 tiles. The integer lane sums, and so every result, are bit-identical to the packed
+// kernel's: batch invariance is kept.
+void UnpackedQ8Rows(const MatrixView& w, size_t row_bytes, size_t blocks, std::span<const quant::BlockQ8_0> x,
+                    size_t n, size_t row_begin, size_t row_end, std::span<float> y, size_t y_stride,
+                    std::span<float> scratch) {
+  const x86::Q8TileFn tiles = x86::TiledQ8Kernel(x86::Q8Weights::kQ8_0);
+  auto* unpacked = reinterpret_cast<quant::BlockQ8_0*>(scratch.data());
+  for (size_t r = row_begin; r < row_end; r += kUnpackRowChunk) {
+    const size_t rows = std::min(kUnpackRowChunk, row_end - r);
+    for (size_t i = 0; i < rows; ++i) UnpackToQ8_0(w.type, w.data.data() + (r + i) * row_bytes, blocks, unpacked + i * blocks);
+    tiles({reinterpret_cast<const std::byte*>(unpacked), blocks * sizeof(quant::BlockQ8_0), blocks, x.data(), n, 0, rows,
+           y.data() + r, y_stride});
   }
 }
 
@@ -213,6 +259,11 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
       if (const x86::Q8TileFn tiles = x86::TiledQ8Kernel(w.type == TensorType::kQ4_0   ? x86::Q8Weights::kQ4_0
                                                          : w.type == TensorType::kQ5_0 ? x86::Q8Weights::kQ5_0
                                                                                        : x86::Q8Weights::kQ8_0)) {
+        if (w.type != TensorType::kQ8_0 && n >= kGemmMinTokens &&
+            scratch.size_bytes() >= kUnpackRowChunk * blocks * sizeof(quant::BlockQ8_0)) {
+          UnpackedQ8Rows(w, row_bytes, blocks, q8_0, n, row_begin, row_end, y, y_stride, scratch);
+          break;
+        }
         tiles({w.data.data(), row_bytes, blocks, q8_0.data(), n, row_begin, row_end, y.data(), y_stride});
         break;
       }
