@@ -10,12 +10,13 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "cli_support.h"
 #include "core/thread_pool.h"
+#include "engine/sampler.h"
+#include "engine/stop_checker.h"
 #include "model/forward.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -32,6 +33,9 @@ struct RunArgs {
   std::string model, prompt;
   int max_tokens = 64;
   float temperature = 0.0f;
+  int32_t top_k = 0;
+  float top_p = 1.0f, min_p = 0.0f, repeat_penalty = 1.0f;
+  std::vector<std::string> stop;
   uint64_t seed = 0;
   int threads = 0;
   int batch = 512;
@@ -47,24 +51,6 @@ size_t ResidentBytes() {
   size_t pages = 0, resident = 0;
   if (!(statm >> pages >> resident)) return 0;
   return resident * 4096;
-}
-
-// Arg-max at temperature 0; otherwise a draw from softmax(logits / temperature).
-int32_t Sample(std::span<const float> logits, float temperature, std::mt19937_64& rng) {
-  const auto best = std::max_element(logits.begin(), logits.end());
-  if (temperature <= 0.0f) return static_cast<int32_t>(best - logits.begin());
-  double total = 0;
-  std::vector<double> weights(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) {
-    weights[i] = std::exp((double{logits[i]} - *best) / temperature);
-    total += weights[i];
-  }
-  double pick = std::uniform_real_distribution<double>(0.0, total)(rng);
-  for (size_t i = 0; i < weights.size(); ++i) {
-    pick -= weights[i];
-    if (pick <= 0) return static_cast<int32_t>(i);
-  }
-  return static_cast<int32_t>(best - logits.begin());
 }
 
 Result<std::string> RenderChat(const gguf::GgufFile& file, const tokenizer::Tokenizer& tok, const std::string& prompt) {
@@ -84,13 +70,25 @@ int Run(const RunArgs& a) {
   if (a.max_tokens < 0) return Fail("-n must be >= 0");
   if (a.threads < 0) return Fail("--threads must be >= 1");
   if (a.batch < 1) return Fail("--batch must be >= 1");
-  if (!(a.temperature >= 0.0f) || !std::isfinite(a.temperature)) return Fail("--temp must be a finite number >= 0");
   const auto load_start = Clock::now();
   auto model = model::Model::Load(a.model);
   if (!model) return Fail(fmt::format("{}: {}", a.model, model.error().message));
   auto tok = tokenizer::Tokenizer::FromGguf(model->file());
   if (!tok) return Fail(fmt::format("{}: {}", a.model, tok.error().message));
   const double load_seconds = Seconds(Clock::now() - load_start);
+
+  engine::SamplingParams params;
+  params.temperature = a.temperature;
+  params.top_k = a.top_k;
+  params.top_p = a.top_p;
+  params.min_p = a.min_p;
+  params.repetition_penalty = a.repeat_penalty;
+  params.seed = a.seed;
+  params.stop_strings = a.stop;
+  auto sampler = engine::Sampler::Create(params, model->hparams().n_vocab, a.seed);
+  if (!sampler) return Fail(sampler.error().message);
+  const std::vector<int32_t> end_of_generation = engine::EndOfGenerationTokens(*tok);
+  engine::StopChecker stop(params.stop_token_ids, end_of_generation, params.stop_strings);
 
   std::string text = a.prompt;
   tokenizer::EncodeOptions encode;
@@ -144,29 +142,31 @@ int Run(const RunArgs& a) {
   }
   const double prompt_seconds = Seconds(Clock::now() - prompt_start);
 
-  std::mt19937_64 rng(a.seed);
+  engine::SamplerWorkspace workspace;
   tokenizer::StreamingDecoder decoder(*tok);
   std::vector<int32_t> generated;
   std::string output;
   double ttft = 0;
-  const auto gen_start = Clock::now();
-  int pos = static_cast<int>(prompt->size());
-  for (int i = 0; i < a.max_tokens; ++i) {
-    const int32_t next = Sample(logits, a.temperature, rng);
-    if (i == 0) ttft = Seconds(Clock::now() - prompt_start);
-    if (tok->IsEndOfGeneration(next)) break;
-    generated.push_back(next);
-    const std::string piece = decoder.Push(next);
-    output += piece;
+  const auto emit = [&](std::string_view text) {
+    output += text;
     if (!a.json) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
     }
-    if (i + 1 == a.max_tokens) break;  // no logits needed after the last token
+  };
+  const auto gen_start = Clock::now();
+  int pos = static_cast<int>(prompt->size());
+  for (int i = 0; i < a.max_tokens && !stop.stopped(); ++i) {
+    const int32_t next = sampler->Sample(logits, {*prompt, generated}, workspace).token;
+    if (i == 0) ttft = Seconds(Clock::now() - prompt_start);
+    if (stop.IsStopToken(next)) break;
+    generated.push_back(next);
+    emit(stop.Push(decoder.Push(next)).text);
+    if (i + 1 == a.max_tokens || stop.stopped()) break;  // no logits needed after the last token
     if (auto ok = step(std::span(&next, 1), pos++); !ok) return Fail(ok.error().message);
   }
-  const std::string tail = decoder.Finish();
-  output += tail;
+  if (!stop.stopped()) emit(stop.Push(decoder.Finish()).text);
+  emit(stop.Flush());
   const double gen_seconds = Seconds(Clock::now() - gen_start);
   const double prompt_tps = static_cast<double>(prompt->size()) / prompt_seconds;
   const double gen_tps = generated.size() > 1 ? static_cast<double>(generated.size() - 1) / gen_seconds : 0.0;
@@ -179,7 +179,6 @@ int Run(const RunArgs& a) {
     std::printf("%s\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
-  std::fwrite(tail.data(), 1, tail.size(), stdout);
   std::printf("\n");
   std::fprintf(stderr,
                "prompt %zu tokens at %.1f tokens/s | generation %zu tokens at %.1f tokens/s | time to first token "
@@ -197,7 +196,12 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   run->add_option("--model,-m", args->model, "GGUF model file")->required();
   run->add_option("--prompt,-p", args->prompt, "prompt text")->required();
   run->add_option("-n,--max-tokens", args->max_tokens, "tokens to generate (default 64)");
-  run->add_option("--temp", args->temperature, "sampling temperature; 0 is greedy (default)");
+  run->add_option("--temp", args->temperature, "sampling temperature in [0, 2]; 0 is greedy (default)");
+  run->add_option("--top-k", args->top_k, "keep the k most likely tokens (0: off)");
+  run->add_option("--top-p", args->top_p, "keep the smallest set of tokens with this total probability (1: off)");
+  run->add_option("--min-p", args->min_p, "drop tokens below this fraction of the top probability (0: off)");
+  run->add_option("--repeat-penalty", args->repeat_penalty, "repetition penalty over prompt and output (1: off)");
+  run->add_option("--stop", args->stop, "stop string (repeatable); not printed");
   run->add_option("--seed", args->seed, "random seed for sampling (default 0)");
   run->add_option("--threads,-t", args->threads, "threads (default: physical cores)");
   run->add_option("--batch", args->batch, "prompt tokens per forward pass (default 512)");

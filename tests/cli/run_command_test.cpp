@@ -49,6 +49,27 @@ TEST_F(RunCommandTest, SamplingIsReproducibleWithASeedAndGreedyIgnoresIt) {
   EXPECT_NE(json::parse(hot1.out)["tokens"], json::parse(hot3.out)["tokens"]);
 }
 
+TEST_F(RunCommandTest, StopStringEndsTheOutputAndIsNotPrinted) {
+  // Seeded sampling: a random-weight model's greedy output ends after a few tokens.
+  const std::string base =
+      "run --json -m " + ShellQuote(model_) + " -p " + ShellQuote("the model") + " -n 64 --temp 1 --seed 1";
+  const auto full = Citadel(base);
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const std::string text = json::parse(full.out)["text"];
+  ASSERT_GE(text.size(), 12u) << "the generated model should produce some text";
+  // A stop string from the middle of the greedy output (ASCII bytes only, so it is valid UTF-8).
+  size_t at = 4;
+  while (at + 3 < text.size() && (static_cast<unsigned char>(text[at]) >= 0x80 || static_cast<unsigned char>(text[at + 1]) >= 0x80 ||
+                                  static_cast<unsigned char>(text[at + 2]) >= 0x80)) {
+    ++at;
+  }
+  ASSERT_LT(at + 3, text.size()) << "no ASCII run in: " << text;
+  const std::string stop = text.substr(at, 3);
+  const auto stopped = Citadel(base + " --stop " + ShellQuote(stop));
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(json::parse(stopped.out)["text"].get<std::string>(), text.substr(0, text.find(stop)));
+}
+
 TEST_F(RunCommandTest, PrintsTextAndAStatisticsLine) {
   const auto r = Citadel("run -m " + ShellQuote(model_) + " -p hello -n 5 --chat --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -59,7 +80,7 @@ TEST_F(RunCommandTest, PrintsTextAndAStatisticsLine) {
 
 TEST_F(RunCommandTest, BadInputIsAOneLineError) {
   for (const std::string& args : std::vector<std::string>{"run -m /nonexistent.gguf -p x", "run -m " + ShellQuote(model_) + " -p x -n -1",
-                                 "run -m " + ShellQuote(model_) + " -p x --temp -1",
+                                 "run -m " + ShellQuote(model_) + " -p x --temp -1", "run -m " + ShellQuote(model_) + " -p x --top-p 0",
                                  "run -m " + ShellQuote(model_) + " -p x -n 100000"}) {
     const auto r = Citadel(args);
     EXPECT_NE(r.exit_code, 0) << args;
