@@ -5,12 +5,31 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/x86/q8_tiles.h"
 
 namespace citadel::kernels::x86 {
 namespace {
 
+
+// The eight 6-bit scales and mins of a Q4_K super-block (layout on quant::UnpackScaleMinK4), as
+// 16-bit lanes: four 32-bit words of bit operations instead of sixteen byte extractions.
+struct ScalesMins {
+  __m128i scales;  // 8 x int16
+  __m128i mins;    // 8 x int16
+};
+inline ScalesMins UnpackScalesMins(const uint8_t* packed) {
+  uint32_t w[3];
+  std::memcpy(w, packed, sizeof(w));
+  // Sub-blocks 0-3: low 6 bits of bytes 0-3 (scales) and 4-7 (mins). Sub-blocks 4-7: a nibble of
+  // bytes 8-11, topped with the two spare high bits of bytes 0-3 (scales) or 4-7 (mins).
+  const uint32_t scales_lo = w[0] & 0x3f3f3f3fu, mins_lo = w[1] & 0x3f3f3f3fu;
+  const uint32_t scales_hi = (w[2] & 0x0f0f0f0fu) | ((w[0] >> 2) & 0x30303030u);
+  const uint32_t mins_hi = ((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 2) & 0x30303030u);
+  return {_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(scales_hi), static_cast<int>(scales_lo))),
+          _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(mins_hi), static_cast<int>(mins_lo)))};
+}
 
 float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks) {
   __m256 acc = _mm256_setzero_ps();
@@ -19,23 +38,29 @@ float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks
   for (size_t b = 0; b < blocks; ++b) {
     const quant::BlockQ4_K& wb = w[b];
     const quant::BlockQ8_K& xb = x[b];
-    int32_t min_dot = 0;  // sum_j min_j * sum(x in sub-block j), exact
+    const ScalesMins sm = UnpackScalesMins(wb.scales);
+    // sum_j min_j * sum(x in sub-block j), exact: the 16 block sums paired into the 8 sub-blocks'
+    // (each |sum| <= 32 * 127, so they fit int16 again), then one 16-bit multiply-add.
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
+    const __m256i pairs32 = _mm256_madd_epi16(bsums, _mm256_set1_epi16(1));
+    const __m128i pairs16 = _mm_packs_epi32(_mm256_castsi256_si128(pairs32), _mm256_extracti128_si256(pairs32, 1));
+    __m128i mins = _mm_madd_epi16(sm.mins, pairs16);
+    mins = _mm_add_epi32(mins, _mm_shuffle_epi32(mins, 0x4e));
+    mins = _mm_add_epi32(mins, _mm_shuffle_epi32(mins, 0xb1));
+    const int32_t min_dot = _mm_cvtsi128_si32(mins);
+    // Scale j broadcast to all 16-bit lanes: a byte shuffle of the 16-bit scales.
+    const __m256i scales = _mm256_broadcastsi128_si256(sm.scales);
     __m256i sum = _mm256_setzero_si256();
     for (int pair = 0; pair < 4; ++pair) {
-      uint8_t sc_lo, m_lo, sc_hi, m_hi;
-      quant::UnpackScaleMinK4(wb.scales, 2 * pair, sc_lo, m_lo);
-      quant::UnpackScaleMinK4(wb.scales, 2 * pair + 1, sc_hi, m_hi);
-      min_dot += m_lo * (xb.bsums[4 * pair] + xb.bsums[4 * pair + 1]) +
-                 m_hi * (xb.bsums[4 * pair + 2] + xb.bsums[4 * pair + 3]);
+      const __m256i sc_lo = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * (2 * pair))));
+      const __m256i sc_hi = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * (2 * pair + 1))));
       // 32 bytes hold sub-block 2*pair in the low nibbles and 2*pair+1 in the high nibbles.
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb.qs + 32 * pair));
       const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * pair));
       const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * pair + 32));
       // |code * x| pairs <= 2 * 15 * 127 fit int16; times a 6-bit scale, pairs fit int32.
-      const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, low), x0),
-                                           _mm256_set1_epi16(static_cast<int16_t>(sc_lo)));
-      const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low), x1),
-                                           _mm256_set1_epi16(static_cast<int16_t>(sc_hi)));
+      const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, low), x0), sc_lo);
+      const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low), x1), sc_hi);
       sum = _mm256_add_epi32(sum, _mm256_add_epi32(p0, p1));
     }
     const float d = _cvtsh_ss(wb.d) * xb.d;
