@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -32,11 +31,7 @@ using Clock = std::chrono::steady_clock;
 struct RunArgs {
   std::string model, prompt;
   int max_tokens = 64;
-  float temperature = 0.0f;
-  int32_t top_k = 0;
-  float top_p = 1.0f, min_p = 0.0f, repeat_penalty = 1.0f;
-  std::vector<std::string> stop;
-  uint64_t seed = 0;
+  engine::SamplingParams sampling{.temperature = 0.0f, .seed = 0};  // greedy unless asked
   int threads = 0;
   int batch = 512;
   bool chat = false;
@@ -54,16 +49,9 @@ size_t ResidentBytes() {
 }
 
 Result<std::string> RenderChat(const gguf::GgufFile& file, const tokenizer::Tokenizer& tok, const std::string& prompt) {
-  CITADEL_ASSIGN_OR_RETURN(const std::string source, file.Get<std::string>("tokenizer.chat_template"));
-  auto text_of = [&tok](int32_t id) { return id >= 0 ? std::string(tok.Piece(id)) : std::string(); };
-  CITADEL_ASSIGN_OR_RETURN(auto chat, tokenizer::ChatTemplate::Create(source, text_of(tok.bos()), text_of(tok.eos())));
-  jinja::RenderOptions options;
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  options.today = jinja::CivilDate{utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday};
+  CITADEL_ASSIGN_OR_RETURN(auto chat, LoadChatTemplate(file, tok));
   const nlohmann::ordered_json messages = nlohmann::ordered_json::array({{{"role", "user"}, {"content", prompt}}});
-  return chat.Render(messages, nullptr, true, nlohmann::ordered_json::object(), options);
+  return chat.Render(messages, nullptr, true, nlohmann::ordered_json::object(), TodayRenderOptions());
 }
 
 int Run(const RunArgs& a) {
@@ -77,15 +65,8 @@ int Run(const RunArgs& a) {
   if (!tok) return Fail(fmt::format("{}: {}", a.model, tok.error().message));
   const double load_seconds = Seconds(Clock::now() - load_start);
 
-  engine::SamplingParams params;
-  params.temperature = a.temperature;
-  params.top_k = a.top_k;
-  params.top_p = a.top_p;
-  params.min_p = a.min_p;
-  params.repetition_penalty = a.repeat_penalty;
-  params.seed = a.seed;
-  params.stop_strings = a.stop;
-  auto sampler = engine::Sampler::Create(params, model->hparams().n_vocab, a.seed);
+  const engine::SamplingParams& params = a.sampling;
+  auto sampler = engine::Sampler::Create(params, model->hparams().n_vocab, /*seed_if_unset=*/0);
   if (!sampler) return Fail(sampler.error().message);
   const std::vector<int32_t> end_of_generation = engine::EndOfGenerationTokens(*tok);
   engine::StopChecker stop(params.stop_token_ids, end_of_generation, params.stop_strings);
@@ -196,13 +177,14 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   run->add_option("--model,-m", args->model, "GGUF model file")->required();
   run->add_option("--prompt,-p", args->prompt, "prompt text")->required();
   run->add_option("-n,--max-tokens", args->max_tokens, "tokens to generate (default 64)");
-  run->add_option("--temp", args->temperature, "sampling temperature in [0, 2]; 0 is greedy (default)");
-  run->add_option("--top-k", args->top_k, "keep the k most likely tokens (0: off)");
-  run->add_option("--top-p", args->top_p, "keep the smallest set of tokens with this total probability (1: off)");
-  run->add_option("--min-p", args->min_p, "drop tokens below this fraction of the top probability (0: off)");
-  run->add_option("--repeat-penalty", args->repeat_penalty, "repetition penalty over prompt and output (1: off)");
-  run->add_option("--stop", args->stop, "stop string (repeatable); not printed");
-  run->add_option("--seed", args->seed, "random seed for sampling (default 0)");
+  engine::SamplingParams& sampling = args->sampling;
+  run->add_option("--temp", sampling.temperature, "sampling temperature in [0, 2]; 0 is greedy (default)");
+  run->add_option("--top-k", sampling.top_k, "keep the k most likely tokens (0: off)");
+  run->add_option("--top-p", sampling.top_p, "keep the smallest set of tokens with this total probability (1: off)");
+  run->add_option("--min-p", sampling.min_p, "drop tokens below this fraction of the top probability (0: off)");
+  run->add_option("--repeat-penalty", sampling.repetition_penalty, "repetition penalty over prompt and output (1: off)");
+  run->add_option("--stop", sampling.stop_strings, "stop string (repeatable); not printed");
+  run->add_option("--seed", sampling.seed, "random seed for sampling (default 0)");
   run->add_option("--threads,-t", args->threads, "threads (default: physical cores)");
   run->add_option("--batch", args->batch, "prompt tokens per forward pass (default 512)");
   run->add_flag("--chat", args->chat, "wrap the prompt as a user message in the model's chat template");

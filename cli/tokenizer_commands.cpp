@@ -107,13 +107,10 @@ struct ChatArgs {
 int RunChatTemplate(const ChatArgs& a) {
   auto file = gguf::GgufFile::Open(a.model);
   if (!file) return Fail(a.model + ": " + file.error().message);
-  auto source = file->Get<std::string>("tokenizer.chat_template");
-  if (!source) return Fail(a.model + ": the model has no chat template (" + source.error().message + ")");
   auto t = tokenizer::Tokenizer::FromGguf(*file);
   if (!t) return Fail(a.model + ": " + t.error().message);
-  auto token_text = [&t](int32_t id) { return id >= 0 ? std::string(t->Piece(id)) : std::string(); };
-  auto chat = tokenizer::ChatTemplate::Create(*source, token_text(t->bos()), token_text(t->eos()));
-  if (!chat) return Fail(a.model + ": chat template: " + chat.error().message);
+  auto chat = LoadChatTemplate(*file, *t);
+  if (!chat) return Fail(a.model + ": " + chat.error().message);
 
   auto parse_json = [](const std::string& path) -> Result<nlohmann::ordered_json> {
     auto text = ReadInput("", path);
@@ -136,12 +133,8 @@ int RunChatTemplate(const ChatArgs& a) {
     if (!t_json) return Fail(t_json.error().message);
     tools = *t_json;
   }
-  jinja::RenderOptions options;
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  options.today = jinja::CivilDate{utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday};
-  auto prompt = chat->Render(*messages, tools, !a.no_generation_prompt, nlohmann::ordered_json::object(), options);
+  auto prompt = chat->Render(*messages, tools, !a.no_generation_prompt, nlohmann::ordered_json::object(),
+                             TodayRenderOptions());
   if (!prompt) return Fail("chat template: " + prompt.error().message);
   std::fwrite(prompt->data(), 1, prompt->size(), stdout);
   return 0;

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <thread>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace citadel {
@@ -76,17 +75,5 @@ class ThreadPool {
   alignas(64) std::atomic<uint32_t> wake_{0};  // bumped per section; idle workers sleep on it
   std::atomic<bool> stop_{false};
 };
-
-// [begin, end) of `total` items for worker `worker` of `workers`, in chunks that are multiples of
-// `align` (except the last), so that neighbouring workers never share a cache line of output.
-inline std::pair<size_t, size_t> SplitRange(size_t total, int worker, int workers, size_t align = 1) {
-  const size_t units = (total + align - 1) / align;
-  const size_t per = units / static_cast<size_t>(workers), extra = units % static_cast<size_t>(workers);
-  const auto w = static_cast<size_t>(worker);
-  const size_t begin_unit = w * per + (w < extra ? w : extra);
-  const size_t end_unit = begin_unit + per + (w < extra ? 1 : 0);
-  const size_t begin = begin_unit * align, end = end_unit * align;
-  return {begin < total ? begin : total, end < total ? end : total};
-}
 
 }  // namespace citadel

@@ -63,19 +63,6 @@ float DotF16Impl(const uint16_t* HWY_RESTRICT w, const float* HWY_RESTRICT x, si
   return sum;
 }
 
-void AxpyF16Impl(float a, const uint16_t* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n) {
-  const hn::ScalableTag<float> df;
-  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-  const size_t lanes = hn::Lanes(df);
-  const auto* xh = reinterpret_cast<const hwy::float16_t*>(x);
-  const auto va = hn::Set(df, a);
-  size_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
-    hn::StoreU(hn::MulAdd(va, hn::PromoteTo(df, hn::LoadU(dh, xh + i)), hn::LoadU(df, y + i)), df, y + i);
-  }
-  for (; i < n; ++i) y[i] += a * HalfToFloat(x[i]);
-}
-
 // softmax(q_g . K^T * scale) V for the `group` query heads that share one KV head (grouped-query
 // attention), with K and V rows found through pointer arrays (the paged cache); each K and V row is
 // converted from F16 once for the whole group.
@@ -171,26 +158,31 @@ HWY_INLINE hn::Vec<D32> DotBlockI8(const int8_t* HWY_RESTRICT a, const int8_t* H
 }
 
 // Scales are applied per block to the lane-wise integer sums, so the float result only depends
-// on rounding of (lane sum) * d_w * d_x and the final additions.
-float DotQ8_0Impl(const quant::BlockQ8_0* HWY_RESTRICT w, const quant::BlockQ8_0* HWY_RESTRICT x,
-                  size_t blocks) {
-  const DF df;
+// on rounding of (lane sum) * d_w * d_x and the final additions. block_dot(w_block.qs, x_block.qs)
+// gives a block's lane-wise int32 sums in the lanes of DFT.
+template <class DFT, class WBlock, class BlockDot>
+HWY_INLINE float DotLegacyBlocks(const WBlock* HWY_RESTRICT w, const quant::BlockQ8_0* HWY_RESTRICT x, size_t blocks,
+                                 BlockDot block_dot) {
+  const DFT df;
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
   size_t b = 0;
   // Two blocks per step: independent accumulators so the MulAdd chains overlap.
   for (; b + 2 <= blocks; b += 2) {
     const float s0 = HalfToFloat(w[b].d) * HalfToFloat(x[b].d);
     const float s1 = HalfToFloat(w[b + 1].d) * HalfToFloat(x[b + 1].d);
-    const auto i0 = DotBlockI8(w[b].qs, x[b].qs);
-    const auto i1 = DotBlockI8(w[b + 1].qs, x[b + 1].qs);
-    acc0 = hn::MulAdd(hn::ConvertTo(df, i0), hn::Set(df, s0), acc0);
-    acc1 = hn::MulAdd(hn::ConvertTo(df, i1), hn::Set(df, s1), acc1);
+    acc0 = hn::MulAdd(hn::ConvertTo(df, block_dot(w[b].qs, x[b].qs)), hn::Set(df, s0), acc0);
+    acc1 = hn::MulAdd(hn::ConvertTo(df, block_dot(w[b + 1].qs, x[b + 1].qs)), hn::Set(df, s1), acc1);
   }
   if (b < blocks) {
     const float s = HalfToFloat(w[b].d) * HalfToFloat(x[b].d);
-    acc0 = hn::MulAdd(hn::ConvertTo(df, DotBlockI8(w[b].qs, x[b].qs)), hn::Set(df, s), acc0);
+    acc0 = hn::MulAdd(hn::ConvertTo(df, block_dot(w[b].qs, x[b].qs)), hn::Set(df, s), acc0);
   }
   return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1)));
+}
+
+float DotQ8_0Impl(const quant::BlockQ8_0* HWY_RESTRICT w, const quant::BlockQ8_0* HWY_RESTRICT x,
+                  size_t blocks) {
+  return DotLegacyBlocks<DF>(w, x, blocks, [](const int8_t* a, const int8_t* b) { return DotBlockI8(a, b); });
 }
 
 // Lane-wise int32 partial sums of (q - 8) * x over one Q4_0 block: the low nibbles pair with
@@ -220,22 +212,7 @@ HWY_INLINE hn::Vec<D32Half> DotBlockQ4_0(const uint8_t* HWY_RESTRICT qs,
 
 float DotQ4_0Impl(const quant::BlockQ4_0* HWY_RESTRICT w, const quant::BlockQ8_0* HWY_RESTRICT x,
                   size_t blocks) {
-  const DFHalf df;
-  auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
-  size_t b = 0;
-  for (; b + 2 <= blocks; b += 2) {
-    const float s0 = HalfToFloat(w[b].d) * HalfToFloat(x[b].d);
-    const float s1 = HalfToFloat(w[b + 1].d) * HalfToFloat(x[b + 1].d);
-    const auto i0 = DotBlockQ4_0(w[b].qs, x[b].qs);
-    const auto i1 = DotBlockQ4_0(w[b + 1].qs, x[b + 1].qs);
-    acc0 = hn::MulAdd(hn::ConvertTo(df, i0), hn::Set(df, s0), acc0);
-    acc1 = hn::MulAdd(hn::ConvertTo(df, i1), hn::Set(df, s1), acc1);
-  }
-  if (b < blocks) {
-    const float s = HalfToFloat(w[b].d) * HalfToFloat(x[b].d);
-    acc0 = hn::MulAdd(hn::ConvertTo(df, DotBlockQ4_0(w[b].qs, x[b].qs)), hn::Set(df, s), acc0);
-  }
-  return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1)));
+  return DotLegacyBlocks<DFHalf>(w, x, blocks, [](const uint8_t* qs, const int8_t* b) { return DotBlockQ4_0(qs, b); });
 }
 
 int64_t ActiveTargetImpl() { return HWY_TARGET; }
@@ -252,7 +229,6 @@ namespace citadel::kernels {
 
 HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF16Impl);
-HWY_EXPORT(AxpyF16Impl);
 HWY_EXPORT(AttentionGroupImpl);
 HWY_EXPORT(DotQ8_0Impl);
 HWY_EXPORT(DotQ4_0Impl);
@@ -268,19 +244,14 @@ float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x) {
   return HWY_DYNAMIC_DISPATCH(DotF16Impl)(w_f16.data(), x.data(), w_f16.size());
 }
 
-void AxpyF16(float a, std::span<const uint16_t> x_f16, std::span<float> y) {
-  CITADEL_CHECK(x_f16.size() == y.size());
-  HWY_DYNAMIC_DISPATCH(AxpyF16Impl)(a, x_f16.data(), y.data(), y.size());
-}
-
 void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
-                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> scores, std::span<float> out) {
+                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> state, std::span<float> out) {
   CITADEL_CHECK(group > 0 && group <= kMaxAttentionGroup && q.size() % group == 0 &&
                 q.size() / group <= kMaxAttentionHeadDim);
-  CITADEL_CHECK(k_rows.size() == v_rows.size() && scores.size() >= 2 * group && out.size() == q.size() &&
+  CITADEL_CHECK(k_rows.size() == v_rows.size() && state.size() >= 2 * group && out.size() == q.size() &&
                 !k_rows.empty());
   HWY_DYNAMIC_DISPATCH(AttentionGroupImpl)(q.data(), group, k_rows.data(), v_rows.data(), k_rows.size(),
-                                           q.size() / group, scale, scores.data(), out.data());
+                                           q.size() / group, scale, state.data(), out.data());
 }
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "core/check.h"
+#include "kernels/activation_rounding.h"
 #include "kernels/dot.h"
 #include "kernels/matmul.h"
 #include "quant/quant.h"
@@ -48,7 +49,8 @@ Result<void> PrepareInput(gguf::TensorType weight_type, std::span<const float> x
         return Err("matvec: {} activations is not a whole number of Q8_0 blocks", x.size());
       }
       out.q8_0_.resize(x.size() / quant::kLegacyBlock);
-      return quant::Quantize(TensorType::kQ8_0, x, std::as_writable_bytes(std::span(out.q8_0_)));
+      QuantizeActivationsQ8_0(x, out.q8_0_);
+      return Ok();
     }
     case TensorType::kQ4_K:
     case TensorType::kQ6_K: {
@@ -56,7 +58,8 @@ Result<void> PrepareInput(gguf::TensorType weight_type, std::span<const float> x
         return Err("matvec: {} activations is not a whole number of Q8_K blocks", x.size());
       }
       out.q8_k_.resize(x.size() / quant::kSuperBlock);
-      return quant::Quantize(TensorType::kQ8_K, x, std::as_writable_bytes(std::span(out.q8_k_)));
+      QuantizeActivationsQ8_K(x, out.q8_k_);
+      return Ok();
     }
     default:
       return Err("matvec: unsupported weight type {}", gguf::Name(weight_type));

@@ -45,7 +45,8 @@ class PreparedInput {
   std::vector<quant::BlockQ8_K> q8_k_;
 };
 
-// Quantizes x for `weight_type` into `out` (reusing its storage).
+// Quantizes x for `weight_type` into `out` (reusing its storage), as llama.cpp quantizes
+// activations (activation_rounding.h).
 Result<void> PrepareInput(gguf::TensorType weight_type, std::span<const float> x, PreparedInput& out);
 
 // y[r] for r in [row_begin, row_end); y is indexed by row (y.size() >= w.rows). w must have passed

@@ -5,7 +5,6 @@
 
 #include "core/check.h"
 #include "core/float16.h"
-#include "kernels/dot.h"
 
 namespace citadel::kernels {
 
@@ -50,11 +49,6 @@ void Rope(std::span<float> head, const RopeAngles& angles, bool neox) {
 void SwiGlu(std::span<float> gate, std::span<const float> up) {
   CITADEL_CHECK(gate.size() == up.size());
   for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
-
-void Attention(const AttentionInput& in, std::span<float> scores, std::span<float> out) {
-  CITADEL_CHECK(in.v.size() == in.k.size() && out.size() == in.q.size());
-  AttentionGroup(in.q, in.group, in.k, in.v, in.scale, scores, out);
 }
 
 }  // namespace citadel::kernels

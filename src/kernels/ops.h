@@ -36,17 +36,6 @@ void Rope(std::span<float> head, const RopeAngles& angles, bool neox);
 // gate[i] = silu(gate[i]) * up[i].
 void SwiGlu(std::span<float> gate, std::span<const float> up);
 
-// The attention of the query heads sharing one KV head (grouped-query attention) over `length`
-// cached positions of one sequence whose K and V rows (F16, head_dim values of this KV head each)
-// are found through `k` and `v`: k[t] points at position t's K. `scores` holds at least 2 * group
-// floats of scratch. out_g = softmax(q_g . K^T * scale) V, with llama.cpp's F16 accumulation.
-struct AttentionInput {
-  std::span<const float> q;            // [group][head_dim], already rounded to F16 as the cache is
-  size_t group = 1;
-  std::span<const uint16_t* const> k;  // length pointers to head_dim F16 values
-  std::span<const uint16_t* const> v;
-  float scale = 1.0f;
-};
-void Attention(const AttentionInput& in, std::span<float> scores, std::span<float> out);
+// Attention over the paged F16 cache is AttentionGroup in dot.h.
 
 }  // namespace citadel::kernels

@@ -201,10 +201,10 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
         s.v_rows[p] = cache.V(layer, slot) + kv_offset;
       }
       const size_t q_offset = t * Q + kv_head * group * D;
-      const kernels::AttentionInput in{std::span(q).subspan(q_offset, group * D), group,
-                                       std::span<const uint16_t* const>(s.k_rows).first(length),
-                                       std::span<const uint16_t* const>(s.v_rows).first(length), scale};
-      kernels::Attention(in, s.scores, std::span(att).subspan(q_offset, group * D));
+      kernels::AttentionGroup(std::span(q).subspan(q_offset, group * D), group,
+                              std::span<const uint16_t* const>(s.k_rows).first(length),
+                              std::span<const uint16_t* const>(s.v_rows).first(length), scale, s.scores,
+                              std::span(att).subspan(q_offset, group * D));
     }
   });
 

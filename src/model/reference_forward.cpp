@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 
 #include "core/float16.h"
 #include "kernels/activation_rounding.h"
@@ -11,9 +10,8 @@
 namespace citadel::model {
 namespace {
 
-void Dequantize(const TensorRef& t, std::span<const std::byte> bytes, std::span<float> out,
-                std::optional<gguf::TensorType> type = std::nullopt) {
-  auto r = quant::Dequantize(type ? *type : t.type(), bytes, out);
+void Dequantize(const TensorRef& t, std::span<const std::byte> bytes, std::span<float> out) {
+  auto r = quant::Dequantize(t.type(), bytes, out);
   CITADEL_CHECK_MSG(r.has_value(), "weights were validated when the model was bound");
 }
 

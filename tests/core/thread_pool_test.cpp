@@ -69,26 +69,6 @@ TEST(ThreadPoolTest, WorkersThatFellAsleepWakeUp) {
   EXPECT_EQ(sum.load(), 3 * (29 * 30 / 2));
 }
 
-TEST(ThreadPoolTest, SplitRangeCoversEverythingOnceInAlignedChunks) {
-  for (size_t total : {0ul, 1ul, 7ul, 64ul, 1000ul, 4097ul}) {
-    for (int workers : {1, 2, 3, 16}) {
-      for (size_t align : {1ul, 16ul}) {
-        size_t next = 0;
-        for (int w = 0; w < workers; ++w) {
-          auto [begin, end] = SplitRange(total, w, workers, align);
-          ASSERT_EQ(begin, next) << total << " " << workers << " " << align;
-          ASSERT_LE(begin, end);
-          if (end < total) {
-            ASSERT_EQ(end % align, 0u);
-          }
-          next = end;
-        }
-        EXPECT_EQ(next, total);
-      }
-    }
-  }
-}
-
 TEST(ThreadPoolTest, DefaultThreadCountIsPositive) { EXPECT_GE(ThreadPool::DefaultThreadCount(), 1); }
 
 }  // namespace

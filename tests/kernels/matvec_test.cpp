@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/float16.h"
+#include "kernels/activation_rounding.h"
 #include "kernels/dot_reference.h"
 #include "quant/quant.h"
 #include "testing/random.h"
@@ -45,10 +46,10 @@ reference::DotResult ReferenceRow(const Case& c, size_t cols, size_t r, std::spa
   std::vector<quant::BlockQ8_0> xq(cols / quant::kLegacyBlock);
   std::vector<quant::BlockQ8_K> xk(cols / quant::kSuperBlock);
   if (c.type == TensorType::kQ8_0 || c.type == TensorType::kQ4_0) {
-    EXPECT_TRUE(quant::Quantize(TensorType::kQ8_0, x, std::as_writable_bytes(std::span(xq))).has_value());
+    QuantizeActivationsQ8_0(x, xq);
   }
   if (c.type == TensorType::kQ4_K || c.type == TensorType::kQ6_K) {
-    EXPECT_TRUE(quant::Quantize(TensorType::kQ8_K, x, std::as_writable_bytes(std::span(xk))).has_value());
+    QuantizeActivationsQ8_K(x, xk);
   }
   switch (c.type) {
     case TensorType::kF32: return reference::DotF32(as(static_cast<float*>(nullptr)), x);
