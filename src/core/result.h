@@ -16,10 +16,17 @@ namespace citadel {
 
 struct Error {
   std::string message;
+  // Empty, or a machine-readable class that a caller maps to a response (the engine's codes are
+  // in engine/engine.h; the server maps them to HTTP statuses and OpenAI error codes).
+  std::string code;
 
   // Prepends context, e.g. Error{"truncated"}.Wrap("tensor 'x'") -> "tensor 'x': truncated".
   [[nodiscard]] Error Wrap(std::string_view context) const {
-    return Error{fmt::format("{}: {}", context, message)};
+    return Error{fmt::format("{}: {}", context, message), code};
+  }
+  [[nodiscard]] Error WithCode(std::string_view new_code) && {
+    code = new_code;
+    return std::move(*this);
   }
 };
 
