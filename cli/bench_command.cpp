@@ -69,7 +69,7 @@ int Bench(const BenchArgs& a) {
     return Fail("-p and -n must be >= 0, -r >= 1, --threads >= 1");
   }
   auto model = model::Model::Load(a.model);
-  if (!model) return Fail(fmt::format("{}: {}", a.model, model.error().message));
+  if (!model) return Fail(model.error().message);
   const model::HParams& h = model->hparams();
   const int context = std::max({a.prompt_tokens, a.gen_tokens, 1});
   constexpr int kBlockTokens = 16;

@@ -8,19 +8,15 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli_support.h"
-#include "core/thread_pool.h"
-#include "engine/sampler.h"
-#include "engine/stop_checker.h"
-#include "model/forward.h"
-#include "model/kv_cache.h"
+#include "engine/engine.h"
 #include "model/model.h"
 #include "tokenizer/chat_template.h"
-#include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 
 namespace citadel::cli {
@@ -29,7 +25,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct RunArgs {
-  std::string model, prompt;
+  std::string model;
+  std::vector<std::string> prompts;
+  std::string prompts_file;
+  int parallel = 1;
   int max_tokens = 64;
   engine::SamplingParams sampling{.temperature = 0.0f, .seed = 0};  // greedy unless asked
   int threads = 0;
@@ -54,118 +53,172 @@ Result<std::string> RenderChat(const gguf::GgufFile& file, const tokenizer::Toke
   return chat.Render(messages, nullptr, true, nlohmann::ordered_json::object(), TodayRenderOptions());
 }
 
+// One request's stream as the CLI sees it.
+struct Output {
+  std::vector<int32_t> tokens;
+  std::string text;
+  engine::Finish finish = engine::Finish::kNone;
+  engine::Usage usage;
+  Clock::time_point first, last;
+  std::string error;
+};
+
+Result<std::vector<int32_t>> EncodePrompt(const model::Model& model, const tokenizer::Tokenizer& tok,
+                                          const std::string& prompt, bool chat) {
+  std::string text = prompt;
+  tokenizer::EncodeOptions encode;
+  if (chat) {
+    auto rendered = RenderChat(model.file(), tok, prompt);
+    if (!rendered) return Err("--chat: {}", rendered.error().message);
+    text = std::move(*rendered);
+    encode.parse_special = true;  // the template's own markers; the user's text is inside them as data
+    encode.add_special = !tok.vocab().add_bos || text.rfind(std::string(tok.Piece(tok.bos())), 0) != 0;
+  }
+  CITADEL_ASSIGN_OR_RETURN(auto ids, tok.Encode(text, encode));
+  if (ids.empty()) return Err("the prompt is empty after tokenization");
+  return ids;
+}
+
 int Run(const RunArgs& a) {
-  if (a.max_tokens < 0) return Fail("-n must be >= 0");
+  if (a.max_tokens < 1) return Fail("-n must be >= 1");
   if (a.threads < 0) return Fail("--threads must be >= 1");
   if (a.batch < 1) return Fail("--batch must be >= 1");
+  if (a.parallel < 1) return Fail("--parallel must be >= 1");
+  std::vector<std::string> prompts = a.prompts;
+  if (!a.prompts_file.empty()) {
+    std::ifstream in(a.prompts_file);
+    if (!in) return Fail(fmt::format("{}: cannot open", a.prompts_file));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) prompts.push_back(line);
+    }
+  }
+  if (prompts.empty()) return Fail("give a prompt with -p (or --prompts-file)");
   const auto load_start = Clock::now();
   auto model = model::Model::Load(a.model);
-  if (!model) return Fail(fmt::format("{}: {}", a.model, model.error().message));
+  if (!model) return Fail(model.error().message);
   auto tok = tokenizer::Tokenizer::FromGguf(model->file());
   if (!tok) return Fail(fmt::format("{}: {}", a.model, tok.error().message));
   const double load_seconds = Seconds(Clock::now() - load_start);
 
-  const engine::SamplingParams& params = a.sampling;
-  auto sampler = engine::Sampler::Create(params, model->hparams().n_vocab, /*seed_if_unset=*/0);
-  if (!sampler) return Fail(sampler.error().message);
-  const std::vector<int32_t> end_of_generation = engine::EndOfGenerationTokens(*tok);
-  engine::StopChecker stop(params.stop_token_ids, end_of_generation, params.stop_strings);
-
-  std::string text = a.prompt;
-  tokenizer::EncodeOptions encode;
-  if (a.chat) {
-    auto rendered = RenderChat(model->file(), *tok, a.prompt);
-    if (!rendered) return Fail(fmt::format("--chat: {}", rendered.error().message));
-    text = std::move(*rendered);
-    encode.parse_special = true;  // the template's own markers; the user's text is inside them as data
-    encode.add_special = !tok->vocab().add_bos || text.rfind(std::string(tok->Piece(tok->bos())), 0) != 0;
+  // Request i runs prompt i mod the number of prompts, with seed S + i.
+  const size_t n = std::max(static_cast<size_t>(a.parallel), prompts.size());
+  std::vector<std::vector<int32_t>> encoded;
+  for (const std::string& p : prompts) {
+    auto ids = EncodePrompt(*model, *tok, p, a.chat);
+    if (!ids) return Fail(ids.error().message);
+    encoded.push_back(std::move(*ids));
   }
-  auto prompt = tok->Encode(text, encode);
-  if (!prompt) return Fail(prompt.error().message);
-  if (prompt->empty()) return Fail("the prompt is empty after tokenization");
+  // A KV pool that holds exactly these requests (each to its last token), so a run allocates only
+  // what it uses.
+  int64_t kv_tokens = 0;
+  for (size_t i = 0; i < n; ++i) kv_tokens += static_cast<int64_t>(encoded[i % encoded.size()].size()) + a.max_tokens + 16;
+  engine::EngineOptions options{.threads = a.threads,
+                                .kv_tokens = static_cast<int>(std::min<int64_t>(kv_tokens, 1 << 30)),
+                                .max_batch_tokens = a.batch,
+                                .max_running = static_cast<int>(n)};
+  auto engine = engine::Engine::Create(*model, *tok, options);
+  if (!engine) return Fail(engine.error().message);
 
-  const model::HParams& h = model->hparams();
-  const int context = static_cast<int>(prompt->size()) + a.max_tokens;
-  if (h.n_ctx > 0 && context > h.n_ctx) {
-    return Fail(fmt::format("{} prompt tokens + {} to generate exceed the model's context of {}", prompt->size(),
-                            a.max_tokens, h.n_ctx));
+  engine::EventQueue queue;
+  std::map<engine::RequestId, size_t> index;
+  std::vector<Output> outputs(n);
+  const auto start = Clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    engine::Request r;
+    r.prompt = encoded[i % encoded.size()];
+    r.sampling = a.sampling;
+    r.sampling.max_tokens = a.max_tokens;
+    r.sampling.seed = a.sampling.seed.value_or(0) + i;
+    auto id = (*engine)->Submit(std::move(r), queue.Sink());
+    if (!id) return Fail(id.error().message);
+    index[*id] = i;
   }
-  constexpr int kBlockTokens = 16;
-  auto cache = model::KvCache::Create(h, (context + kBlockTokens - 1) / kBlockTokens, kBlockTokens);
-  if (!cache) return Fail(cache.error().message);
-  ThreadPool pool(a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount());
-  const int batch_limit = std::min(a.batch, static_cast<int>(prompt->size()));
-  auto forward = model::Forward::Create(*model, pool, batch_limit, context);
-  if (!forward) return Fail(forward.error().message);
-  std::vector<int32_t> blocks(static_cast<size_t>(cache->blocks()));
-  for (size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<int32_t>(b);
-  const std::vector<std::span<const int32_t>> tables = {blocks};
-
-  std::vector<float> logits(static_cast<size_t>(h.n_vocab));
-  std::vector<int32_t> tokens, positions, sequences;
-  std::vector<uint8_t> want;
-  auto step = [&](std::span<const int32_t> ids, int first_pos) -> Result<void> {
-    tokens.assign(ids.begin(), ids.end());
-    positions.resize(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) positions[i] = first_pos + static_cast<int>(i);
-    sequences.assign(ids.size(), 0);
-    want.assign(ids.size(), 0);
-    want.back() = 1;
-    return (*forward)->Run({tokens, positions, sequences, want, tables}, *cache, logits);
-  };
-
-  const auto prompt_start = Clock::now();
-  for (size_t begin = 0; begin < prompt->size(); begin += static_cast<size_t>(batch_limit)) {
-    const size_t count = std::min(static_cast<size_t>(batch_limit), prompt->size() - begin);
-    if (auto ok = step(std::span(*prompt).subspan(begin, count), static_cast<int>(begin)); !ok) {
-      return Fail(ok.error().message);
-    }
-  }
-  const double prompt_seconds = Seconds(Clock::now() - prompt_start);
-
-  engine::SamplerWorkspace workspace;
-  tokenizer::StreamingDecoder decoder(*tok);
-  std::vector<int32_t> generated;
-  std::string output;
-  double ttft = 0;
-  const auto emit = [&](std::string_view text) {
-    output += text;
-    if (!a.json) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
+  const bool stream = n == 1 && !a.json;
+  for (size_t done = 0; done < n;) {
+    auto event = queue.Pop(std::chrono::hours(1));
+    if (!event) return Fail("the engine stopped responding");
+    Output& o = outputs[index.at(event->id)];
+    if (o.first == Clock::time_point{}) o.first = event->time;
+    o.last = event->time;
+    o.tokens.insert(o.tokens.end(), event->tokens.begin(), event->tokens.end());
+    o.text += event->text;
+    if (stream) {
+      std::fwrite(event->text.data(), 1, event->text.size(), stdout);
       std::fflush(stdout);
     }
-  };
-  const auto gen_start = Clock::now();
-  int pos = static_cast<int>(prompt->size());
-  for (int i = 0; i < a.max_tokens && !stop.stopped(); ++i) {
-    const int32_t next = sampler->Sample(logits, {*prompt, generated}, workspace).token;
-    if (i == 0) ttft = Seconds(Clock::now() - prompt_start);
-    if (stop.IsStopToken(next)) break;
-    generated.push_back(next);
-    emit(stop.Push(decoder.Push(next)).text);
-    if (i + 1 == a.max_tokens || stop.stopped()) break;  // no logits needed after the last token
-    if (auto ok = step(std::span(&next, 1), pos++); !ok) return Fail(ok.error().message);
+    if (event->finish != engine::Finish::kNone) {
+      o.finish = event->finish;
+      o.usage = event->usage;
+      o.error = event->error;
+      ++done;
+    }
   }
-  if (!stop.stopped()) emit(stop.Push(decoder.Finish()).text);
-  emit(stop.Flush());
-  const double gen_seconds = Seconds(Clock::now() - gen_start);
-  const double prompt_tps = static_cast<double>(prompt->size()) / prompt_seconds;
-  const double gen_tps = generated.size() > 1 ? static_cast<double>(generated.size() - 1) / gen_seconds : 0.0;
+  const double wall = Seconds(Clock::now() - start);
+  for (const Output& o : outputs) {
+    if (o.finish == engine::Finish::kError) return Fail(o.error);
+  }
+
+  const auto stats_of = [&](const Output& o) {
+    const double ttft = Seconds(o.first - start);
+    const double gen = o.tokens.size() > 1 ? static_cast<double>(o.tokens.size() - 1) / Seconds(o.last - o.first) : 0.0;
+    return std::pair{ttft, gen};
+  };
+  size_t generated = 0, prompt_tokens = 0;
+  for (const Output& o : outputs) {
+    generated += o.tokens.size();
+    prompt_tokens += static_cast<size_t>(o.usage.prompt_tokens);
+  }
+  const double aggregate = static_cast<double>(generated) / wall;
+  if (n == 1) {
+    const Output& o = outputs[0];
+    const auto [ttft, gen_tps] = stats_of(o);
+    const double prompt_tps = static_cast<double>(o.usage.prompt_tokens) / ttft;
+    if (a.json) {
+      const nlohmann::ordered_json result = {
+          {"prompt_tokens", o.usage.prompt_tokens}, {"completion_tokens", o.usage.completion_tokens},
+          {"tokens", o.tokens}, {"text", o.text}, {"finish_reason", engine::FinishName(o.finish)},
+          {"prompt_tokens_per_second", prompt_tps}, {"generation_tokens_per_second", gen_tps},
+          {"time_to_first_token_ms", ttft * 1e3}, {"load_seconds", load_seconds}, {"resident_bytes", ResidentBytes()},
+          {"threads", (*engine)->Stats().threads}};
+      std::printf("%s\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      return 0;
+    }
+    std::printf("\n");
+    std::fprintf(stderr,
+                 "prompt %d tokens at %.1f tokens/s | generation %zu tokens at %.1f tokens/s | time to first token "
+                 "%.0f ms | load %.2f s, resident %.0f MiB, %d threads\n",
+                 o.usage.prompt_tokens, prompt_tps, o.tokens.size(), gen_tps, ttft * 1e3, load_seconds,
+                 static_cast<double>(ResidentBytes()) / (1 << 20), (*engine)->Stats().threads);
+    return 0;
+  }
   if (a.json) {
-    const nlohmann::ordered_json result = {
-        {"prompt_tokens", prompt->size()}, {"completion_tokens", generated.size()}, {"tokens", generated},
-        {"text", output}, {"prompt_tokens_per_second", prompt_tps}, {"generation_tokens_per_second", gen_tps},
-        {"time_to_first_token_ms", ttft * 1e3}, {"load_seconds", load_seconds}, {"resident_bytes", ResidentBytes()},
-        {"threads", pool.size()}};
+    nlohmann::ordered_json requests = nlohmann::ordered_json::array();
+    for (const Output& o : outputs) {
+      const auto [ttft, gen_tps] = stats_of(o);
+      requests.push_back({{"prompt_tokens", o.usage.prompt_tokens},
+                          {"cached_prompt_tokens", o.usage.cached_prompt_tokens},
+                          {"completion_tokens", o.usage.completion_tokens}, {"tokens", o.tokens}, {"text", o.text},
+                          {"finish_reason", engine::FinishName(o.finish)}, {"time_to_first_token_ms", ttft * 1e3},
+                          {"generation_tokens_per_second", gen_tps}});
+    }
+    const nlohmann::ordered_json result = {{"requests", requests},
+                                           {"parallel", n},
+                                           {"generated_tokens", generated},
+                                           {"seconds", wall},
+                                           {"aggregate_tokens_per_second", aggregate},
+                                           {"preemptions", (*engine)->Stats().preemptions}};
     std::printf("%s\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
-  std::printf("\n");
+  for (size_t i = 0; i < n; ++i) {
+    std::printf("--- request %zu (%s, %d tokens)\n%s\n", i, std::string(engine::FinishName(outputs[i].finish)).c_str(),
+                outputs[i].usage.completion_tokens, outputs[i].text.c_str());
+  }
   std::fprintf(stderr,
-               "prompt %zu tokens at %.1f tokens/s | generation %zu tokens at %.1f tokens/s | time to first token "
-               "%.0f ms | load %.2f s, resident %.0f MiB, %d threads\n",
-               prompt->size(), prompt_tps, generated.size(), gen_tps, ttft * 1e3, load_seconds,
-               static_cast<double>(ResidentBytes()) / (1 << 20), pool.size());
+               "%zu requests: %zu prompt and %zu generated tokens in %.2f s | aggregate generation %.1f tokens/s | "
+               "load %.2f s, resident %.0f MiB, %d threads\n",
+               n, prompt_tokens, generated, wall, aggregate, load_seconds,
+               static_cast<double>(ResidentBytes()) / (1 << 20), (*engine)->Stats().threads);
   return 0;
 }
 
@@ -175,7 +228,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   auto* run = app.add_subcommand("run", "Generate a continuation of a prompt");
   run->add_option("--model,-m", args->model, "GGUF model file")->required();
-  run->add_option("--prompt,-p", args->prompt, "prompt text")->required();
+  run->add_option("--prompt,-p", args->prompts, "prompt text (repeatable)");
+  run->add_option("--prompts-file", args->prompts_file, "file with one prompt per line");
+  run->add_option("--parallel", args->parallel,
+                  "run this many requests at once through the engine (prompts reused in turn, seed S+i)");
   run->add_option("-n,--max-tokens", args->max_tokens, "tokens to generate (default 64)");
   engine::SamplingParams& sampling = args->sampling;
   run->add_option("--temp", sampling.temperature, "sampling temperature in [0, 2]; 0 is greedy (default)");
@@ -186,7 +242,7 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   run->add_option("--stop", sampling.stop_strings, "stop string (repeatable); not printed");
   run->add_option("--seed", sampling.seed, "random seed for sampling (default 0)");
   run->add_option("--threads,-t", args->threads, "threads (default: physical cores)");
-  run->add_option("--batch", args->batch, "prompt tokens per forward pass (default 512)");
+  run->add_option("--batch", args->batch, "tokens per forward pass (default 512)");
   run->add_flag("--chat", args->chat, "wrap the prompt as a user message in the model's chat template");
   run->add_flag("--json", args->json, "print one JSON object (tokens, text, speeds) instead of the text");
   run->callback([args, &exit_code] { exit_code = Run(*args); });

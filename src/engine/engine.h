@@ -107,6 +107,7 @@ struct EngineStats {
   uint64_t preemptions = 0;
   uint64_t finished = 0;
   int max_context = 0;
+  int threads = 0;                     // of the inference pool
   bool healthy = true;                 // false after a forward-pass failure stopped the engine
 };
 

@@ -6,15 +6,6 @@
 
 namespace citadel::engine {
 
-std::string_view FinishReasonName(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::kStop: return "stop";
-    case FinishReason::kLength: return "length";
-    case FinishReason::kNone: break;
-  }
-  return "";
-}
-
 std::vector<int32_t> EndOfGenerationTokens(const tokenizer::Tokenizer& tokenizer) {
   std::vector<int32_t> ids;
   for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {

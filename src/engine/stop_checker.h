@@ -19,10 +19,6 @@ class Tokenizer;
 
 namespace citadel::engine {
 
-enum class FinishReason { kNone, kStop, kLength };
-// "stop", "length", or "" for kNone: the OpenAI finish_reason strings.
-std::string_view FinishReasonName(FinishReason reason);
-
 // Every id the tokenizer reports as end of generation, sorted. One scan of the vocabulary: the
 // engine computes it once per model and hands it to each request's StopChecker.
 std::vector<int32_t> EndOfGenerationTokens(const tokenizer::Tokenizer& tokenizer);

@@ -78,10 +78,34 @@ TEST_F(RunCommandTest, PrintsTextAndAStatisticsLine) {
   EXPECT_NE(r.err.find("resident"), std::string::npos) << r.err;
 }
 
+TEST_F(RunCommandTest, ParallelRunsEveryRequestThroughTheEngineWithSoloOutputs) {
+  const std::string base = "run --json -n 10 -m " + ShellQuote(model_);
+  const auto solo_a = Citadel(base + " -p " + ShellQuote("the model"));
+  const auto solo_b = Citadel(base + " -p " + ShellQuote("another prompt, longer than the first"));
+  ASSERT_EQ(solo_a.exit_code, 0) << solo_a.err;
+  ASSERT_EQ(solo_b.exit_code, 0) << solo_b.err;
+  const auto r = Citadel(base + " --parallel 6 --batch 16 -p " + ShellQuote("the model") + " -p " +
+                         ShellQuote("another prompt, longer than the first"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  ASSERT_EQ(out["requests"].size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    const json& solo = json::parse(i % 2 == 0 ? solo_a.out : solo_b.out);
+    EXPECT_EQ(out["requests"][i]["tokens"], solo["tokens"]) << "request " << i << " (greedy) differs from its solo run";
+    EXPECT_EQ(out["requests"][i]["text"], solo["text"]) << "request " << i;
+  }
+  EXPECT_GT(out["aggregate_tokens_per_second"].get<double>(), 0.0);
+  const auto text = Citadel("run -n 4 --parallel 3 -m " + ShellQuote(model_) + " -p hi");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("--- request 2"), std::string::npos) << text.out;
+  EXPECT_NE(text.err.find("aggregate generation"), std::string::npos) << text.err;
+}
+
 TEST_F(RunCommandTest, BadInputIsAOneLineError) {
   for (const std::string& args : std::vector<std::string>{"run -m /nonexistent.gguf -p x", "run -m " + ShellQuote(model_) + " -p x -n -1",
                                  "run -m " + ShellQuote(model_) + " -p x --temp -1", "run -m " + ShellQuote(model_) + " -p x --top-p 0",
-                                 "run -m " + ShellQuote(model_) + " -p x -n 100000"}) {
+                                 "run -m " + ShellQuote(model_) + " -p x -n 100000", "run -m " + ShellQuote(model_) + " -p x --parallel 0",
+                                 "run -m " + ShellQuote(model_), "run -m " + ShellQuote(model_) + " --prompts-file /nonexistent"}) {
     const auto r = Citadel(args);
     EXPECT_NE(r.exit_code, 0) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

@@ -183,11 +183,5 @@ TEST(StopChecker, StopTokensIncludeEndOfGeneration) {
   EXPECT_FALSE(checker.IsStopToken(6));
 }
 
-TEST(FinishReason, OpenAiNames) {
-  EXPECT_EQ(FinishReasonName(FinishReason::kStop), "stop");
-  EXPECT_EQ(FinishReasonName(FinishReason::kLength), "length");
-  EXPECT_EQ(FinishReasonName(FinishReason::kNone), "");
-}
-
 }  // namespace
 }  // namespace citadel::engine
