@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_engine.h"
 #include "cli_support.h"
 #include "core/thread_pool.h"
 #include "model/forward.h"
@@ -104,6 +105,7 @@ int Bench(const BenchArgs& a) {
 
 void AddBenchCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<BenchArgs>();
+  auto engine_args = std::make_shared<EngineBenchArgs>();
   auto* bench = app.add_subcommand("bench", "Measure prompt and generation speed (as llama-bench does)");
   bench->add_option("--model,-m", args->model, "GGUF model file")->required();
   bench->add_option("-p,--prompt-tokens", args->prompt_tokens, "prompt tokens, one batch (default 512; 0 skips)");
@@ -111,7 +113,26 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   bench->add_option("--threads,-t", args->threads, "threads (default: physical cores)");
   bench->add_option("-r,--repetitions", args->repetitions, "repetitions; the median is reported (default 3)");
   bench->add_flag("--json", args->json, "print the results as JSON");
-  bench->callback([args, &exit_code] { exit_code = Bench(*args); });
+  bench->add_option("--parallel", engine_args->parallel,
+                    "serving benchmark: for each N (comma-separated), N streams of -p random prompt tokens and -n "
+                    "generated tokens through the engine at once, as llama-batched-bench -npl")
+      ->delimiter(',');
+  bench->add_option("--prefix-cache", engine_args->prefix_tokens,
+                    "time to first token after an N-token prefix, uncached vs cached");
+  bench->callback([args, engine_args, &exit_code] {
+    if (engine_args->parallel.empty() && engine_args->prefix_tokens == 0) {
+      exit_code = Bench(*args);
+      return;
+    }
+    EngineBenchArgs& e = *engine_args;
+    e.model = args->model;
+    e.prompt_tokens = args->prompt_tokens;
+    e.gen_tokens = args->gen_tokens;
+    e.threads = args->threads;
+    e.repetitions = args->repetitions;
+    e.json = args->json;
+    exit_code = e.parallel.empty() ? BenchPrefixCache(e) : BenchParallel(e);
+  });
 }
 
 }  // namespace citadel::cli

@@ -260,7 +260,9 @@ void Engine::State::Loop() {
     cancelled.clear();
     TakeInbox(taken, cancelled);
     for (Submission& sub : taken) {
-      StopChecker stop(sub.request.sampling.stop_token_ids, end_of_generation, sub.request.sampling.stop_strings);
+      const std::span<const int32_t> eog =
+          sub.request.ignore_end_of_generation ? std::span<const int32_t>() : std::span<const int32_t>(end_of_generation);
+      StopChecker stop(sub.request.sampling.stop_token_ids, eog, sub.request.sampling.stop_strings);
       auto a = std::make_unique<Active>(sub.id, std::move(sub.sink), std::move(sub.sampler), std::move(stop),
                                         tokenizer, sub.request);
       scheduler.Add(sub.id, std::move(sub.request.prompt), sub.request.priority);

@@ -59,6 +59,7 @@ struct Request {
   uint32_t stream = 0;          // choice index of an n > 1 request: separates equal seeds' draws
   int priority = 0;             // higher runs first and is preempted last; FCFS within a priority
   std::optional<Clock::time_point> deadline;  // past it the request finishes as cancelled
+  bool ignore_end_of_generation = false;  // the model's EOS/EOT do not stop it (benchmarks)
   std::vector<std::unique_ptr<LogitsProcessor>> processors;  // after the built-in ones
 };
 

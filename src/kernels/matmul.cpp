@@ -85,6 +85,9 @@ void GemmRows(const MatrixView& w, size_t row_bytes, std::span<const float> x, s
 
 // Rows per unpacking step of the prompt path below: as the tile kernel's row chunk.
 constexpr size_t kUnpackRowChunk = 32;
+// Unpacking costs the same whatever the batch, so it pays off only on batches this large; smaller
+// ones (the decode steps of a few concurrent streams) multiply the packed codes directly.
+constexpr size_t kUnpackMinTokens = 32;
 
 // Q4_0/Q5_0 codes as Q8_0 blocks (value - offset as a signed byte, same scale).
 void UnpackToQ8_0(TensorType type, const std::byte* src, size_t blocks, quant::BlockQ8_0* dst) {
@@ -259,7 +262,7 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
       if (const x86::Q8TileFn tiles = x86::TiledQ8Kernel(w.type == TensorType::kQ4_0   ? x86::Q8Weights::kQ4_0
                                                          : w.type == TensorType::kQ5_0 ? x86::Q8Weights::kQ5_0
                                                                                        : x86::Q8Weights::kQ8_0)) {
-        if (w.type != TensorType::kQ8_0 && n >= kGemmMinTokens &&
+        if (w.type != TensorType::kQ8_0 && n >= kUnpackMinTokens &&
             scratch.size_bytes() >= kUnpackRowChunk * blocks * sizeof(quant::BlockQ8_0)) {
           UnpackedQ8Rows(w, row_bytes, blocks, q8_0, n, row_begin, row_end, y, y_stride, scratch);
           break;

@@ -76,7 +76,7 @@ inline std::vector<Request> Mixed() {
 
 inline std::vector<Request> Copy(const std::vector<Request>& requests) {
   std::vector<Request> out;
-  for (const Request& r : requests) out.push_back({r.prompt, r.sampling, r.stream, r.priority, r.deadline, {}});
+  for (const Request& r : requests) out.push_back({r.prompt, r.sampling, r.stream, r.priority, r.deadline, r.ignore_end_of_generation, {}});
   return out;
 }
 
@@ -89,7 +89,7 @@ inline void ExpectBatchInvariant(const model::Model& model, const tokenizer::Tok
   std::vector<Outcome> solo;
   for (const Request& r : requests) {
     std::vector<Request> one;
-    one.push_back({r.prompt, r.sampling, 0, 0, std::nullopt, {}});
+    one.push_back({r.prompt, r.sampling, 0, 0, std::nullopt, false, {}});
     solo.push_back(RunAll(**solo_engine, std::move(one))[0]);
   }
   auto engine = Engine::Create(model, tokenizer, batched);
