@@ -3,11 +3,20 @@ JOBS ?= $(shell nproc)
 DEMO_DIR := demo
 DEMO_MODEL := $(DEMO_DIR)/citadel-demo-q4_k.gguf
 CITADEL := build/release/citadel
+MODEL ?= $(DEMO_MODEL)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+E2E_MODULES := tests/e2e/node_modules/.package-lock.json
 
 .PHONY: setup build run test test-release test-sanitize test-fuzz bench clean
 
-setup:
+setup: $(E2E_MODULES)
 	@bash scripts/setup.sh
+
+# The end-to-end tests' npm packages (the openai SDK), exactly as locked.
+$(E2E_MODULES): tests/e2e/package-lock.json
+	@bash scripts/setup.sh
+	cd tests/e2e && npm ci --no-audit --no-fund
 
 build: setup
 	cmake --preset release >/dev/null
@@ -17,11 +26,10 @@ $(DEMO_MODEL): build
 	@mkdir -p $(DEMO_DIR)
 	build/release/citadel-gen-model --arch llama --preset demo --type Q4_K --out $(DEMO_MODEL)
 
-# Main job (until `citadel serve` exists): describe, dry-load and run the demo model.
-run: build $(DEMO_MODEL)
-	$(CITADEL) model info $(DEMO_MODEL)
-	$(CITADEL) model check $(DEMO_MODEL)
-	$(CITADEL) run -m $(DEMO_MODEL) --chat -p "Hello from Citadel" -n 32
+# Main job: serve the demo model (or MODEL=file.gguf) on http://$(HOST):$(PORT) until Ctrl-C.
+run: build $(if $(filter $(DEMO_MODEL),$(MODEL)),$(DEMO_MODEL))
+	$(CITADEL) model info $(MODEL)
+	$(CITADEL) serve -m $(MODEL) --host $(HOST) --port $(PORT)
 
 test: setup test-release test-sanitize test-fuzz
 

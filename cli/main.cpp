@@ -8,6 +8,7 @@
 #include "parse_args.h"
 #include "pii_commands.h"
 #include "run_command.h"
+#include "serve_command.h"
 #include "tokenizer_commands.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   citadel::cli::AddModelCommands(app, exit_code);
   citadel::cli::AddTokenizerCommands(app, exit_code);
   citadel::cli::AddRunCommand(app, exit_code);
+  citadel::cli::AddServeCommand(app, exit_code);
+  citadel::cli::AddConfigCommands(app, exit_code);
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
