@@ -8,6 +8,7 @@
 #include "parse_args.h"
 #include "pii_commands.h"
 #include "run_command.h"
+#include "serve_command.h"
 #include "tokenizer_commands.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
+  citadel::cli::AddServeCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }

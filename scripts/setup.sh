@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
   libhwy-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libsqlite3-dev libpcre2-dev libvectorscan-dev libboost-dev bc
+  libssl-dev libsqlite3-dev libpcre2-dev libvectorscan-dev libboost1.81-dev bc
 )
 
 missing=()

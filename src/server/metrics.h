@@ -1,0 +1,54 @@
+#pragma once
+// The server's Prometheus metrics: request counts by endpoint and status, token counters, and
+// latency histograms, rendered with the engine's gauges in the text exposition format (0.0.4).
+// Thread-safe: connections record from any io thread.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace citadel::server {
+
+// Engine figures sampled at render time.
+struct EngineGauges {
+  int waiting = 0;
+  int running = 0;
+  int kv_blocks_used = 0;
+  int kv_blocks_total = 0;
+  uint64_t prefix_lookups = 0;
+  uint64_t prefix_hits = 0;
+  uint64_t preemptions = 0;
+};
+
+class Histogram {
+ public:
+  static constexpr std::array<double, 12> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  void Observe(double seconds);
+  void Render(std::string& out, const std::string& name, const std::string& help) const;
+
+ private:
+  std::array<uint64_t, kBounds.size()> counts_{};
+  uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+class Metrics {
+ public:
+  void CountRequest(const std::string& endpoint, int status);
+  void CountTokens(int prompt, int completion);
+  void ObserveTimeToFirstToken(double seconds);
+  void ObserveTimePerOutputToken(double seconds);
+
+  std::string Render(const EngineGauges& engine) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  uint64_t prompt_tokens_ = 0, completion_tokens_ = 0;
+  Histogram ttft_, tpot_;
+};
+
+}  // namespace citadel::server

@@ -1,0 +1,316 @@
+#include "server/openai_routes.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <ctime>
+#include <map>
+#include <random>
+
+#include "api/responses.h"
+#include "server/event_pipe.h"
+
+namespace citadel::server {
+
+namespace asio = boost::asio;
+using api::Json;
+
+namespace {
+
+HttpResponse JsonResponse(int status, const Json& body) { return {status, "application/json", api::Dump(body), {}}; }
+
+// Built by a function, not a braced initializer: g++ 12 mis-compiles aggregates initialized from
+// string literals inside co_await expressions.
+api::ApiError MakeError(int status, std::string message, std::string type, std::string param, std::string code) {
+  return {status, std::move(message), std::move(type), std::move(param), std::move(code)};
+}
+
+HttpResponse MakeResponse(int status, std::string content_type, std::string body) {
+  return {status, std::move(content_type), std::move(body), {}};
+}
+
+HttpResponse ErrorResponse(const api::ApiError& e) {
+  HttpResponse r{e.status, "application/json", api::ErrorJson(e), {}};
+  if (e.status == 429 || e.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+std::string RandomId(const char* prefix) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{}{:016x}{:08x}", prefix, rng(), static_cast<uint32_t>(rng()));
+}
+
+double Seconds(engine::Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// One choice of a generation (one engine request) as it accumulates.
+struct ChoiceState {
+  size_t index = 0;
+  size_t prompt = 0;
+  std::string text;
+  std::vector<int32_t> tokens;
+  std::vector<engine::SampledToken> logprobs;
+  engine::Finish finish = engine::Finish::kNone;
+  std::string error;
+  engine::Usage usage;
+  engine::Clock::time_point first{}, last{};
+};
+
+struct Route {
+  const char* path;
+  const char* method;
+  std::optional<api::Endpoint> generation;
+};
+// Namespace scope: g++ 12 cannot initialize a static array inside a coroutine.
+const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat},
+                         {"/v1/completions", "POST", api::Endpoint::kCompletion},
+                         {"/chat", "POST", api::Endpoint::kSimpleChat},
+                         {"/v1/models", "GET", std::nullopt},
+                         {"/healthz", "GET", std::nullopt},
+                         {"/readyz", "GET", std::nullopt},
+                         {"/metrics", "GET", std::nullopt}};
+
+}  // namespace
+
+OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
+                           const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics)
+    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics),
+      created_(static_cast<int64_t>(std::time(nullptr))) {
+  model_.id = options_.model_id;
+  model_.tokenizer = &tokenizer;
+  model_.chat = chat;
+  model_.default_max_tokens = options_.default_max_tokens;
+}
+
+asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name, HttpResponse response) {
+  metrics_.CountRequest(name, response.status);
+  co_await ex.Respond(std::move(response));
+}
+
+asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
+  const HttpRequest& req = ex.request();
+  const std::string& path = req.path;
+  const auto method_not_allowed = [&](const char* allowed) {
+    HttpResponse r = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, path, allowed),
+                                    "invalid_request_error", {}, "method_not_allowed"));
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes) {
+    if (path == r.path) route = &r;
+  }
+  const bool model_path = path.rfind("/v1/models/", 0) == 0;
+  if (route == nullptr && !model_path) {
+    co_await Answer(ex, "other", ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, path),
+                                                "invalid_request_error", {}, "not_found")));
+    co_return;
+  }
+  const std::string name = route != nullptr ? route->path : "/v1/models/{id}";
+  const char* allowed = route != nullptr ? route->method : "GET";
+  if (req.method != allowed) {
+    co_await Answer(ex, name, method_not_allowed(allowed));
+    co_return;
+  }
+  if (route != nullptr && route->generation) {
+    co_await Generate(ex, *route->generation, name);
+    co_return;
+  }
+  if (model_path) {
+    const std::string id = path.substr(std::string_view("/v1/models/").size());
+    if (id != model_.id) {
+      co_await Answer(ex, name, ErrorResponse(MakeError(404, fmt::format("The model '{}' does not exist", id),
+                                               "invalid_request_error", "model", "model_not_found")));
+    } else {
+      co_await Answer(ex, name, JsonResponse(200, api::ModelJson(model_.id, created_)));
+    }
+    co_return;
+  }
+  if (path == "/v1/models") {
+    co_await Answer(ex, name, JsonResponse(200, api::ModelListJson(model_.id, created_)));
+  } else if (path == "/healthz") {
+    const Json ok = {{"status", "ok"}};
+    co_await Answer(ex, name, JsonResponse(200, ok));
+  } else if (path == "/readyz") {
+    const engine::EngineStats s = engine_.Stats();
+    const Json ready = {{"status", "ready"}, {"model", model_.id}};
+    co_await Answer(ex, name, s.healthy ? JsonResponse(200, ready)
+                                        : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy")));
+  } else {  // /metrics
+    const engine::EngineStats s = engine_.Stats();
+    const EngineGauges gauges{s.waiting,        s.running,     s.kv_blocks_used, s.kv_blocks_total,
+                              s.prefix_lookups, s.prefix_hits, s.preemptions};
+    metrics_.CountRequest(name, 200);
+    co_await ex.Respond(MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(gauges)));
+  }
+}
+
+asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name) {
+  const HttpRequest& req = ex.request();
+  if (const std::string_view type = req.Header("content-type"); !type.empty() && type.rfind("application/json", 0) != 0) {
+    co_await Answer(ex, name, ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
+                                             "invalid_request_error", {}, "unsupported_media_type")));
+    co_return;
+  }
+  api::ParseResult parsed = api::ParseGenerationRequest(endpoint, req.body, model_);
+  if (auto* error = std::get_if<api::ApiError>(&parsed)) {
+    co_await Answer(ex, name, ErrorResponse(*error));
+    co_return;
+  }
+  api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
+  const bool chat = endpoint != api::Endpoint::kCompletion;
+
+  // One engine request per prompt and choice; they share one pipe.
+  auto pipe = EventPipe::Create(ex.executor());
+  std::map<engine::RequestId, ChoiceState> choices;
+  const auto deadline = engine::Clock::now() + options_.request_timeout;
+  const auto start = engine::Clock::now();
+  for (size_t p = 0; p < g.prompts.size(); ++p) {
+    for (int i = 0; i < g.n; ++i) {
+      engine::Request r;
+      r.prompt = g.prompts[p];
+      r.sampling = g.sampling;
+      r.stream = static_cast<uint32_t>(i);
+      r.deadline = deadline;
+      auto id = engine_.Submit(std::move(r), pipe->Sink());
+      if (!id) {
+        for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
+        co_await Answer(ex, name, ErrorResponse(api::FromEngineError(id.error())));
+        co_return;
+      }
+      choices[*id] = {p * static_cast<size_t>(g.n) + static_cast<size_t>(i), p};
+    }
+  }
+  const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
+  const char* chunk_object = chat ? "chat.completion.chunk" : "text_completion";
+  const auto cancel_all = [&] {
+    for (const auto& [rid, state] : choices) {
+      if (state.finish == engine::Finish::kNone) engine_.Cancel(rid);
+    }
+  };
+  bool streaming = false;
+  if (g.stream) {
+    streaming = co_await ex.StartEvents();
+    if (!streaming) {
+      cancel_all();
+      co_return;
+    }
+    metrics_.CountRequest(name, 200);
+    if (chat) {
+      for (const auto& [rid, c] : choices) {
+        const Json delta = {{"role", "assistant"}, {"content", ""}};
+        if (!co_await ex.WriteEvent("data: " + api::Dump(api::ChatChunkJson(id, created_, model_.id, c.index, delta, "", nullptr)) + "\n\n")) {
+          cancel_all();
+          co_return;
+        }
+      }
+    }
+  }
+  const auto logprobs_json = [&](const ChoiceState& c, std::span<const int32_t> tokens,
+                                 std::span<const engine::SampledToken> lps, size_t offset) -> Json {
+    if (!g.sampling.logprobs) return nullptr;
+    return chat ? api::ChatLogprobsJson(tokenizer_, tokens, lps)
+                : api::CompletionLogprobsJson(tokenizer_, tokens, lps, offset + c.text.size());
+  };
+
+  size_t done = 0;
+  bool client_gone = false;
+  std::string failure;
+  while (done < choices.size()) {
+    engine::Event e = co_await pipe->Next();
+    ChoiceState& c = choices.at(e.id);
+    if (!e.tokens.empty() && c.first == engine::Clock::time_point{}) c.first = e.time;
+    if (!e.tokens.empty()) c.last = e.time;
+    const std::string finish =
+        e.finish == engine::Finish::kStop || e.finish == engine::Finish::kLength ? std::string(engine::FinishName(e.finish))
+        : e.finish == engine::Finish::kNone                                      ? std::string()
+                                                                                 : std::string("stop");
+    if (streaming && !client_gone && (!e.text.empty() || e.finish != engine::Finish::kNone || g.sampling.logprobs)) {
+      const std::string echo = g.echo && c.text.empty() && c.tokens.empty() ? g.prompt_texts[c.prompt] : "";
+      const Json lp = logprobs_json(c, e.tokens, e.logprobs, 0);
+      const Json chunk =
+          chat ? api::ChatChunkJson(id, created_, model_.id, c.index,
+                                    e.text.empty() ? Json::object() : Json{{"content", e.text}}, finish, lp)
+               : Json{{"id", id},
+                      {"object", chunk_object},
+                      {"created", created_},
+                      {"model", model_.id},
+                      {"choices", Json::array({api::CompletionChoiceJson(c.index, echo + e.text, finish, lp)})}};
+      if (!co_await ex.WriteEvent("data: " + api::Dump(chunk) + "\n\n")) {
+        client_gone = true;
+        cancel_all();  // the rest of the events still arrive (as cancelled) and are drained below
+      }
+    }
+    c.text += e.text;
+    c.tokens.insert(c.tokens.end(), e.tokens.begin(), e.tokens.end());
+    c.logprobs.insert(c.logprobs.end(), e.logprobs.begin(), e.logprobs.end());
+    if (e.finish != engine::Finish::kNone) {
+      c.finish = e.finish;
+      c.usage = e.usage;
+      if (e.finish == engine::Finish::kError) failure = e.error;
+      ++done;
+    }
+  }
+
+  int prompt_tokens = 0, completion_tokens = 0, cached = 0;
+  std::vector<size_t> counted_prompts;
+  for (const auto& [rid, c] : choices) {
+    completion_tokens += c.usage.completion_tokens;
+    if (std::find(counted_prompts.begin(), counted_prompts.end(), c.prompt) == counted_prompts.end()) {
+      counted_prompts.push_back(c.prompt);
+      prompt_tokens += c.usage.prompt_tokens;
+      cached += c.usage.cached_prompt_tokens;
+    }
+    if (c.first != engine::Clock::time_point{}) {
+      metrics_.ObserveTimeToFirstToken(Seconds(c.first - start));
+      if (c.tokens.size() > 1) metrics_.ObserveTimePerOutputToken(Seconds(c.last - c.first) / static_cast<double>(c.tokens.size() - 1));
+    }
+  }
+  metrics_.CountTokens(prompt_tokens, completion_tokens);
+  const Json usage = api::UsageJson(prompt_tokens, completion_tokens, cached);
+  if (streaming) {
+    if (client_gone) co_return;
+    if (!failure.empty()) {
+      co_await ex.WriteEvent("data: " + api::ErrorJson(MakeError(500, failure, "server_error", {}, {})) + "\n\n");
+    } else if (g.include_usage) {
+      co_await ex.WriteEvent("data: " + api::Dump(api::UsageChunkJson(id, chunk_object, created_, model_.id, usage)) + "\n\n");
+    }
+    co_await ex.WriteEvent("data: [DONE]\n\n");
+    co_await ex.EndEvents();
+    co_return;
+  }
+  if (!failure.empty()) {
+    co_await Answer(ex, name, ErrorResponse(MakeError(500, failure, "server_error", {}, {})));
+    co_return;
+  }
+  bool cancelled = false;
+  for (const auto& [rid, c] : choices) cancelled = cancelled || c.finish == engine::Finish::kCancelled;
+  if (cancelled) {
+    co_await Answer(ex, name, ErrorResponse(MakeError(503, "the request was cancelled (deadline passed or server stopping)",
+                                             "server_error", {}, "cancelled")));
+    co_return;
+  }
+  std::vector<Json> out(choices.size());
+  std::string simple;
+  for (const auto& [rid, c] : choices) {
+    const std::string finish(engine::FinishName(c.finish));
+    if (chat) {
+      out[c.index] = api::ChatChoiceJson(c.index, c.text, finish, g.sampling.logprobs ? api::ChatLogprobsJson(tokenizer_, c.tokens, c.logprobs) : Json());
+    } else {
+      const std::string echo = g.echo ? g.prompt_texts[c.prompt] : "";
+      out[c.index] = api::CompletionChoiceJson(
+          c.index, echo + c.text, finish,
+          g.sampling.logprobs ? api::CompletionLogprobsJson(tokenizer_, c.tokens, c.logprobs, echo.size()) : Json());
+    }
+    if (c.index == 0) simple = c.text;
+  }
+  if (endpoint == api::Endpoint::kSimpleChat) {
+    const Json response = {{"response", simple}};
+    co_await Answer(ex, name, JsonResponse(200, response));
+  } else if (chat) {
+    co_await Answer(ex, name, JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage)));
+  } else {
+    co_await Answer(ex, name, JsonResponse(200, api::CompletionJson(id, created_, model_.id, out, usage)));
+  }
+}
+
+}  // namespace citadel::server
