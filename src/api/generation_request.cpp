@@ -245,6 +245,7 @@ ParseResult ParseGenerationRequest(Endpoint endpoint, std::string_view body_text
     }
   }
   f.Bool("stream", out.stream);
+  f.Bool("ignore_eos", out.ignore_eos);
   if (const json* options = f.Get("stream_options")) {
     if (!options->is_object()) {
       f.Fail("'stream_options' must be an object", "stream_options");

@@ -28,6 +28,7 @@ struct GenerationRequest {
   bool stream = false;
   bool include_usage = false;
   bool echo = false;
+  bool ignore_eos = false;  // extension (as vLLM's): the model's end-of-generation tokens do not stop it
 };
 
 // What parsing needs to know about the served model.

@@ -41,7 +41,7 @@ class Exchange {
   virtual boost::asio::any_io_executor executor() const = 0;
 
   // Sends a whole response. After it, the exchange is done.
-  virtual boost::asio::awaitable<void> Respond(HttpResponse response) = 0;
+  virtual boost::asio::awaitable<void> Respond(const HttpResponse& response) = 0;
 
   // Starts a text/event-stream response (status 200, chunked). False when the client is gone.
   virtual boost::asio::awaitable<bool> StartEvents() = 0;

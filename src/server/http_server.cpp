@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -76,7 +77,7 @@ class ConnectionExchange final : public Exchange {
   const HttpRequest& request() const override { return request_; }
   asio::any_io_executor executor() const override { return stream_.get_executor(); }
 
-  asio::awaitable<void> Respond(HttpResponse r) override {
+  asio::awaitable<void> Respond(const HttpResponse& r) override {
     if (answered_) co_return;
     answered_ = true;
     http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
@@ -84,7 +85,7 @@ class ConnectionExchange final : public Exchange {
     res.set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) res.set(name, value);
     res.keep_alive(keep_alive_);
-    res.body() = std::move(r.body);
+    res.body() = r.body;
     res.prepare_payload();
     stream_.expires_after(limits_.write_timeout);
     const auto [ec, n] = co_await http::async_write(stream_, res, kAwait);
@@ -223,7 +224,18 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
         break;  // closed, timed out, or cut off mid-request: nothing to answer
       }
       ConnectionExchange ex(*stream, HttpRequest{}, false, limits);
-      co_await ex.Respond(std::move(error));
+      co_await ex.Respond(error);
+      // The client may still be sending the body we refused: read and drop it for a while, so that
+      // closing does not reset the connection before the client has read our answer.
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream->expires_after(std::chrono::seconds(2));
+      std::array<char, 16384> sink;
+      for (size_t drained = 0; drained < 64 * 1024 * 1024;) {
+        const auto [read_ec, got] = co_await stream->async_read_some(asio::buffer(sink), kAwait);
+        if (read_ec) break;
+        drained += got;
+      }
       break;
     }
     const http::request<http::string_body>& req = parser.get();
@@ -234,7 +246,8 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
       // Handlers answer their own errors; anything that escapes still gets a 500 below.
     }
     if (!ex.answered()) {
-      co_await ex.Respond({500, "application/json", ErrorBody("internal error", "server_error", "internal_error")});
+      const HttpResponse internal{500, "application/json", ErrorBody("internal error", "server_error", "internal_error"), {}};
+      co_await ex.Respond(internal);
     }
     if (!ex.reusable()) break;
   }

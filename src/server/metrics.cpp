@@ -61,7 +61,7 @@ std::string Metrics::Render(const EngineGauges& e) const {
   gauge("citadel_queue_depth", "Requests waiting for the engine.", e.waiting);
   gauge("citadel_running_sequences", "Sequences in the running batch.", e.running);
   gauge("citadel_kv_blocks_used", "KV cache blocks held by running sequences.", e.kv_blocks_used);
-  gauge("citadel_kv_blocks_total", "KV cache blocks in the pool.", e.kv_blocks_total);
+  gauge("citadel_kv_blocks_capacity", "KV cache blocks in the pool.", e.kv_blocks_total);
   gauge("citadel_prefix_cache_hit_rate", "Share of looked-up prompt blocks found in the prefix cache.",
         e.prefix_lookups == 0 ? 0.0 : static_cast<double>(e.prefix_hits) / static_cast<double>(e.prefix_lookups));
   counter("citadel_preemptions_total", "Sequences preempted for lack of KV blocks.", e.preemptions);

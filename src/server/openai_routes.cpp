@@ -81,79 +81,83 @@ OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& t
   model_.default_max_tokens = options_.default_max_tokens;
 }
 
-asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name, HttpResponse response) {
-  metrics_.CountRequest(name, response.status);
-  co_await ex.Respond(std::move(response));
-}
-
-asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
-  const HttpRequest& req = ex.request();
+HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,
+                                   std::optional<api::Endpoint>& generation) {
   const std::string& path = req.path;
-  const auto method_not_allowed = [&](const char* allowed) {
-    HttpResponse r = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, path, allowed),
-                                    "invalid_request_error", {}, "method_not_allowed"));
-    r.headers.emplace_back("Allow", allowed);
-    return r;
-  };
   const Route* route = nullptr;
   for (const Route& r : kRoutes) {
     if (path == r.path) route = &r;
   }
   const bool model_path = path.rfind("/v1/models/", 0) == 0;
   if (route == nullptr && !model_path) {
-    co_await Answer(ex, "other", ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, path),
-                                                "invalid_request_error", {}, "not_found")));
-    co_return;
+    name = "other";
+    return ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, path), "invalid_request_error",
+                                   {}, "not_found"));
   }
-  const std::string name = route != nullptr ? route->path : "/v1/models/{id}";
+  name = route != nullptr ? route->path : "/v1/models/{id}";
   const char* allowed = route != nullptr ? route->method : "GET";
   if (req.method != allowed) {
-    co_await Answer(ex, name, method_not_allowed(allowed));
-    co_return;
+    HttpResponse r = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, path, allowed),
+                                             "invalid_request_error", {}, "method_not_allowed"));
+    r.headers.emplace_back("Allow", allowed);
+    return r;
   }
   if (route != nullptr && route->generation) {
-    co_await Generate(ex, *route->generation, name);
-    co_return;
+    generation = route->generation;
+    return {};
   }
   if (model_path) {
     const std::string id = path.substr(std::string_view("/v1/models/").size());
     if (id != model_.id) {
-      co_await Answer(ex, name, ErrorResponse(MakeError(404, fmt::format("The model '{}' does not exist", id),
-                                               "invalid_request_error", "model", "model_not_found")));
-    } else {
-      co_await Answer(ex, name, JsonResponse(200, api::ModelJson(model_.id, created_)));
+      return ErrorResponse(MakeError(404, fmt::format("The model '{}' does not exist", id), "invalid_request_error",
+                                     "model", "model_not_found"));
     }
-    co_return;
+    return JsonResponse(200, api::ModelJson(model_.id, created_));
   }
-  if (path == "/v1/models") {
-    co_await Answer(ex, name, JsonResponse(200, api::ModelListJson(model_.id, created_)));
-  } else if (path == "/healthz") {
-    const Json ok = {{"status", "ok"}};
-    co_await Answer(ex, name, JsonResponse(200, ok));
-  } else if (path == "/readyz") {
-    const engine::EngineStats s = engine_.Stats();
-    const Json ready = {{"status", "ready"}, {"model", model_.id}};
-    co_await Answer(ex, name, s.healthy ? JsonResponse(200, ready)
-                                        : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy")));
-  } else {  // /metrics
-    const engine::EngineStats s = engine_.Stats();
-    const EngineGauges gauges{s.waiting,        s.running,     s.kv_blocks_used, s.kv_blocks_total,
-                              s.prefix_lookups, s.prefix_hits, s.preemptions};
-    metrics_.CountRequest(name, 200);
-    co_await ex.Respond(MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(gauges)));
+  if (path == "/v1/models") return JsonResponse(200, api::ModelListJson(model_.id, created_));
+  if (path == "/healthz") return JsonResponse(200, {{"status", "ok"}});
+  const engine::EngineStats s = engine_.Stats();
+  if (path == "/readyz") {
+    return s.healthy ? JsonResponse(200, {{"status", "ready"}, {"model", model_.id}})
+                     : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy"));
+  }
+  const EngineGauges gauges{s.waiting,        s.running,     s.kv_blocks_used, s.kv_blocks_total,
+                            s.prefix_lookups, s.prefix_hits, s.preemptions};
+  metrics_.CountRequest(name, 200);  // counted before rendering, so the scrape sees itself
+  name.clear();
+  return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(gauges));
+}
+
+// Coroutines below keep every temporary out of co_await expressions: g++ 12 destroys some of them
+// twice (a double free seen on /metrics), so responses and frames are named locals.
+asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name, const HttpResponse& response) {
+  if (!name.empty()) metrics_.CountRequest(name, response.status);
+  co_await ex.Respond(response);
+}
+
+asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
+  std::string name;
+  std::optional<api::Endpoint> generation;
+  const HttpResponse response = Dispatch(ex.request(), name, generation);
+  if (generation) {
+    co_await Generate(ex, *generation, name);
+  } else {
+    co_await Answer(ex, name, response);
   }
 }
 
 asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name) {
   const HttpRequest& req = ex.request();
   if (const std::string_view type = req.Header("content-type"); !type.empty() && type.rfind("application/json", 0) != 0) {
-    co_await Answer(ex, name, ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
-                                             "invalid_request_error", {}, "unsupported_media_type")));
+    const HttpResponse r = ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
+                                                   "invalid_request_error", {}, "unsupported_media_type"));
+    co_await Answer(ex, name, r);
     co_return;
   }
   api::ParseResult parsed = api::ParseGenerationRequest(endpoint, req.body, model_);
   if (auto* error = std::get_if<api::ApiError>(&parsed)) {
-    co_await Answer(ex, name, ErrorResponse(*error));
+    const HttpResponse r = ErrorResponse(*error);
+    co_await Answer(ex, name, r);
     co_return;
   }
   api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
@@ -171,10 +175,12 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       r.sampling = g.sampling;
       r.stream = static_cast<uint32_t>(i);
       r.deadline = deadline;
+      r.ignore_end_of_generation = g.ignore_eos;
       auto id = engine_.Submit(std::move(r), pipe->Sink());
       if (!id) {
         for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
-        co_await Answer(ex, name, ErrorResponse(api::FromEngineError(id.error())));
+        const HttpResponse r = ErrorResponse(api::FromEngineError(id.error()));
+        co_await Answer(ex, name, r);
         co_return;
       }
       choices[*id] = {p * static_cast<size_t>(g.n) + static_cast<size_t>(i), p};
@@ -198,7 +204,8 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     if (chat) {
       for (const auto& [rid, c] : choices) {
         const Json delta = {{"role", "assistant"}, {"content", ""}};
-        if (!co_await ex.WriteEvent("data: " + api::Dump(api::ChatChunkJson(id, created_, model_.id, c.index, delta, "", nullptr)) + "\n\n")) {
+        const std::string frame = "data: " + api::Dump(api::ChatChunkJson(id, created_, model_.id, c.index, delta, "", nullptr)) + "\n\n";
+        if (!co_await ex.WriteEvent(frame)) {
           cancel_all();
           co_return;
         }
@@ -235,7 +242,8 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
                       {"created", created_},
                       {"model", model_.id},
                       {"choices", Json::array({api::CompletionChoiceJson(c.index, echo + e.text, finish, lp)})}};
-      if (!co_await ex.WriteEvent("data: " + api::Dump(chunk) + "\n\n")) {
+      const std::string frame = "data: " + api::Dump(chunk) + "\n\n";
+      if (!co_await ex.WriteEvent(frame)) {
         client_gone = true;
         cancel_all();  // the rest of the events still arrive (as cancelled) and are drained below
       }
@@ -269,24 +277,28 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   const Json usage = api::UsageJson(prompt_tokens, completion_tokens, cached);
   if (streaming) {
     if (client_gone) co_return;
+    std::string tail;
     if (!failure.empty()) {
-      co_await ex.WriteEvent("data: " + api::ErrorJson(MakeError(500, failure, "server_error", {}, {})) + "\n\n");
+      tail = "data: " + api::ErrorJson(MakeError(500, failure, "server_error", {}, {})) + "\n\n";
     } else if (g.include_usage) {
-      co_await ex.WriteEvent("data: " + api::Dump(api::UsageChunkJson(id, chunk_object, created_, model_.id, usage)) + "\n\n");
+      tail = "data: " + api::Dump(api::UsageChunkJson(id, chunk_object, created_, model_.id, usage)) + "\n\n";
     }
-    co_await ex.WriteEvent("data: [DONE]\n\n");
+    tail += "data: [DONE]\n\n";
+    co_await ex.WriteEvent(tail);
     co_await ex.EndEvents();
     co_return;
   }
   if (!failure.empty()) {
-    co_await Answer(ex, name, ErrorResponse(MakeError(500, failure, "server_error", {}, {})));
+    const HttpResponse r = ErrorResponse(MakeError(500, failure, "server_error", {}, {}));
+    co_await Answer(ex, name, r);
     co_return;
   }
   bool cancelled = false;
   for (const auto& [rid, c] : choices) cancelled = cancelled || c.finish == engine::Finish::kCancelled;
   if (cancelled) {
-    co_await Answer(ex, name, ErrorResponse(MakeError(503, "the request was cancelled (deadline passed or server stopping)",
-                                             "server_error", {}, "cancelled")));
+    const HttpResponse r = ErrorResponse(
+        MakeError(503, "the request was cancelled (deadline passed or server stopping)", "server_error", {}, "cancelled"));
+    co_await Answer(ex, name, r);
     co_return;
   }
   std::vector<Json> out(choices.size());
@@ -303,14 +315,10 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     }
     if (c.index == 0) simple = c.text;
   }
-  if (endpoint == api::Endpoint::kSimpleChat) {
-    const Json response = {{"response", simple}};
-    co_await Answer(ex, name, JsonResponse(200, response));
-  } else if (chat) {
-    co_await Answer(ex, name, JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage)));
-  } else {
-    co_await Answer(ex, name, JsonResponse(200, api::CompletionJson(id, created_, model_.id, out, usage)));
-  }
+  const HttpResponse r = endpoint == api::Endpoint::kSimpleChat ? JsonResponse(200, {{"response", simple}})
+                         : chat ? JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage))
+                                : JsonResponse(200, api::CompletionJson(id, created_, model_.id, out, usage));
+  co_await Answer(ex, name, r);
 }
 
 }  // namespace citadel::server

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/generation_request.h"
@@ -33,7 +34,9 @@ class OpenAiRoutes {
 
  private:
   boost::asio::awaitable<void> Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name);
-  boost::asio::awaitable<void> Answer(Exchange& ex, const std::string& name, HttpResponse response);
+  boost::asio::awaitable<void> Answer(Exchange& ex, const std::string& name, const HttpResponse& response);
+  // Every route but generation, answered without suspending; sets `generation` for those.
+  HttpResponse Dispatch(const HttpRequest& req, std::string& name, std::optional<api::Endpoint>& generation);
 
   engine::Engine& engine_;
   const tokenizer::Tokenizer& tokenizer_;
