@@ -17,11 +17,12 @@ $(DEMO_MODEL): build
 	@mkdir -p $(DEMO_DIR)
 	build/release/citadel-gen-model --arch llama --preset demo --type Q4_K --out $(DEMO_MODEL)
 
-# Main job (until `citadel serve` exists): describe, dry-load and run the demo model.
+# Main job: serve MODEL (default: the demo model) on 127.0.0.1:$(PORT) until Ctrl-C.
+MODEL ?= $(DEMO_MODEL)
+PORT ?= 8080
 run: build $(DEMO_MODEL)
-	$(CITADEL) model info $(DEMO_MODEL)
-	$(CITADEL) model check $(DEMO_MODEL)
-	$(CITADEL) run -m $(DEMO_MODEL) --chat -p "Hello from Citadel" -n 32
+	$(CITADEL) model check $(MODEL)
+	$(CITADEL) serve --model $(MODEL) --port $(PORT)
 
 test: setup test-release test-sanitize test-fuzz
 
