@@ -3,20 +3,11 @@ JOBS ?= $(shell nproc)
 DEMO_DIR := demo
 DEMO_MODEL := $(DEMO_DIR)/citadel-demo-q4_k.gguf
 CITADEL := build/release/citadel
-MODEL ?= $(DEMO_MODEL)
-HOST ?= 127.0.0.1
-PORT ?= 8080
-E2E_MODULES := tests/e2e/node_modules/.package-lock.json
 
 .PHONY: setup build run test test-release test-sanitize test-fuzz bench clean
 
-setup: $(E2E_MODULES)
+setup:
 	@bash scripts/setup.sh
-
-# The end-to-end tests' npm packages (the openai SDK), exactly as locked.
-$(E2E_MODULES): tests/e2e/package-lock.json
-	@bash scripts/setup.sh
-	cd tests/e2e && npm ci --no-audit --no-fund
 
 build: setup
 	cmake --preset release >/dev/null
@@ -26,10 +17,12 @@ $(DEMO_MODEL): build
 	@mkdir -p $(DEMO_DIR)
 	build/release/citadel-gen-model --arch llama --preset demo --type Q4_K --out $(DEMO_MODEL)
 
-# Main job: serve the demo model (or MODEL=file.gguf) on http://$(HOST):$(PORT) until Ctrl-C.
-run: build $(if $(filter $(DEMO_MODEL),$(MODEL)),$(DEMO_MODEL))
-	$(CITADEL) model info $(MODEL)
-	$(CITADEL) serve -m $(MODEL) --host $(HOST) --port $(PORT)
+# Main job: serve MODEL (default: the demo model) on 127.0.0.1:$(PORT) until Ctrl-C.
+MODEL ?= $(DEMO_MODEL)
+PORT ?= 8080
+run: build $(DEMO_MODEL)
+	$(CITADEL) model check $(MODEL)
+	$(CITADEL) serve --model $(MODEL) --port $(PORT)
 
 test: setup test-release test-sanitize test-fuzz
 

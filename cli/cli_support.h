@@ -1,6 +1,6 @@
 #pragma once
-// What the commands share: the one-line error convention, the model's chat template, and the
-// date templates see.
+// What the commands share: the one-line error convention (and, re-exported, the model's chat
+// template and the date templates see).
 
 #include <cstdio>
 #include <string>
@@ -19,11 +19,7 @@ inline int Fail(const std::string& message) {
   return 1;
 }
 
-// The model's `tokenizer.chat_template`, with its BOS/EOS texts from the tokenizer. Errors: no
-// template in the file, or one the interpreter cannot run.
-Result<tokenizer::ChatTemplate> LoadChatTemplate(const gguf::GgufFile& file, const tokenizer::Tokenizer& tok);
-
-// Render options with today's date (UTC) for strftime_now().
-jinja::RenderOptions TodayRenderOptions();
+using tokenizer::LoadChatTemplate;
+using tokenizer::TodayRenderOptions;
 
 }  // namespace citadel::cli

@@ -18,11 +18,10 @@ int main(int argc, char** argv) {
   citadel::cli::AddModelCommands(app, exit_code);
   citadel::cli::AddTokenizerCommands(app, exit_code);
   citadel::cli::AddRunCommand(app, exit_code);
-  citadel::cli::AddServeCommand(app, exit_code);
-  citadel::cli::AddConfigCommands(app, exit_code);
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
+  citadel::cli::AddServeCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
 }

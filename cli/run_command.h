@@ -1,5 +1,6 @@
 #pragma once
-// `citadel run`: one prompt, one continuation, on the optimized forward pass.
+// `citadel run`: prompts through the serving engine (one, or --parallel N at once), continuations
+// printed with speed figures.
 
 #include <CLI/CLI.hpp>
 

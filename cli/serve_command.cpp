@@ -2,115 +2,130 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <string>
 
 #include "cli_support.h"
 #include "engine/engine.h"
 #include "model/model.h"
 #include "server/config.h"
-#include "server/serve.h"
-#include "tokenizer/tokenizer.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/openai_routes.h"
 
 namespace citadel::cli {
 namespace {
 
-// Flags given on the command line; each overrides the config file's key.
-struct ServeFlags {
-  std::string config_path;
-  std::optional<std::string> model, host, kv_memory, model_id;
+struct ServeArgs {
+  std::string config_file;
+  std::optional<std::string> model, model_id, host, kv_memory;
   std::optional<int> port, threads, parallel;
 };
 
-Result<server::ServerConfig> Resolve(const ServeFlags& f) {
-  server::ServerConfig config;
-  if (!f.config_path.empty()) {
-    CITADEL_ASSIGN_OR_RETURN(config, server::LoadConfigFile(f.config_path));
+Result<server::ServeConfig> Resolve(const ServeArgs& a) {
+  server::ServeConfig c;
+  if (!a.config_file.empty()) {
+    CITADEL_ASSIGN_OR_RETURN(c, server::LoadConfig(a.config_file));
   }
-  if (f.model) config.model_path = *f.model;
-  if (f.model_id) config.model_id = *f.model_id;
-  if (f.host) config.host = *f.host;
-  if (f.port) config.port = *f.port;
-  if (f.threads) config.threads = *f.threads;
-  if (f.parallel) config.parallel = *f.parallel;
-  if (f.kv_memory) {
-    auto bytes = server::ParseSize(*f.kv_memory);
+  if (a.model) c.model_path = *a.model;
+  if (a.model_id) c.model_id = *a.model_id;
+  if (a.host) c.host = *a.host;
+  if (a.port) c.port = *a.port;
+  if (a.threads) c.threads = *a.threads;
+  if (a.parallel) c.parallel = *a.parallel;
+  if (a.kv_memory) {
+    auto bytes = server::ParseSize(*a.kv_memory);
     if (!bytes) return bytes.error().Wrap("--kv-memory");
-    config.kv_memory_bytes = *bytes;
+    c.kv_memory_bytes = *bytes;
   }
-  CITADEL_RETURN_IF_ERROR(server::Validate(config));
-  return config;
+  CITADEL_RETURN_IF_ERROR(server::Validate(c));
+  if (c.model_path.empty()) return Err("no model: give --model FILE or [model] path in the config");
+  if (c.model_id.empty()) c.model_id = std::filesystem::path(c.model_path).stem().string();
+  return c;
 }
 
-int Serve(const ServeFlags& flags) {
-  auto config = Resolve(flags);
+int Serve(const ServeArgs& args) {
+  auto config = Resolve(args);
   if (!config) return Fail(config.error().message);
-  auto model = model::Model::Load(config->model_path);
+  const server::ServeConfig& c = *config;
+  // SIGINT/SIGTERM are taken with sigwait on this thread; every thread started from here on
+  // inherits the blocked mask, so none of them is interrupted by the signal.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto model = model::Model::Load(c.model_path);
   if (!model) return Fail(model.error().message);
   auto tok = tokenizer::Tokenizer::FromGguf(model->file());
-  if (!tok) return Fail(fmt::format("{}: {}", config->model_path, tok.error().message));
+  if (!tok) return Fail(fmt::format("{}: {}", c.model_path, tok.error().message));
   auto chat = LoadChatTemplate(model->file(), *tok);
-  if (!chat) std::fprintf(stderr, "citadel: %s; chat endpoints are disabled\n", chat.error().message.c_str());
-  const std::string id =
-      config->model_id.empty() ? std::filesystem::path(config->model_path).stem().string() : config->model_id;
-  engine::EngineOptions options{.threads = config->threads,
-                                .kv_memory_bytes = config->kv_memory_bytes,
-                                .max_running = config->parallel,
-                                .max_context = config->max_context,
-                                .max_waiting = static_cast<size_t>(config->max_queue),
-                                .model_id = id};
-  auto engine = engine::Engine::Create(*model, *tok, options);
+  if (!chat) std::fprintf(stderr, "citadel: %s; chat endpoints will answer 400\n", chat.error().message.c_str());
+  auto engine = engine::Engine::Create(*model, *tok,
+                                       {.threads = c.threads,
+                                        .kv_memory_bytes = c.kv_memory_bytes,
+                                        .max_batch_tokens = c.max_batch_tokens,
+                                        .max_running = c.parallel,
+                                        .max_waiting = static_cast<size_t>(c.max_queue)});
   if (!engine) return Fail(engine.error().message);
-  server::ServeModel serve{.engine = std::move(*engine),
-                           .tokenizer = &*tok,
-                           .chat = chat ? &*chat : nullptr,
-                           .id = id,
-                           .render_options = TodayRenderOptions};
-  auto ok = server::Serve(*config, std::move(serve), [&](const std::string& address) {
-    std::fprintf(stderr, "citadel: serving model '%s'\nlistening on %s\n", id.c_str(), address.c_str());
-    std::fflush(stderr);
-  });
-  if (!ok) return Fail(ok.error().message);
-  std::fprintf(stderr, "citadel: stopped\n");
+  server::Metrics metrics;
+  server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
+                             {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds)},
+                             metrics);
+  auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
+                                        [&routes](server::Exchange& ex) { return routes.Handle(ex); });
+  if (!http) return Fail(http.error().message);
+  std::fprintf(stderr, "citadel: serving %s as '%s' on http://%s:%u (%d threads, context %d, %d KV blocks)\n",
+               c.model_path.c_str(), c.model_id.c_str(), c.host.c_str(), (*http)->port(), (*engine)->Stats().threads,
+               (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
+  std::fflush(stderr);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
+  (*http)->StopAccepting();
+  (*engine)->StopAccepting();
+  const bool drained = (*http)->WaitIdle(std::chrono::seconds(c.drain_seconds));
+  if (!drained) {
+    (*engine)->CancelAll();  // clients still waiting get a clean end: a 503 or the end of their stream
+    (*http)->WaitIdle(std::chrono::seconds(5));
+  }
+  (*http)->Stop(std::chrono::milliseconds(0));
+  std::fprintf(stderr, "citadel: stopped (%s)\n", drained ? "all requests finished" : "unfinished requests cancelled");
   return 0;
 }
 
 }  // namespace
 
-void AddServeCommand(CLI::App& app, int& exit_code) {
-  auto flags = std::make_shared<ServeFlags>();
+void AddServeCommands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand("serve", "Serve a model over the OpenAI-compatible HTTP API");
-  serve->add_option("--model,-m", flags->model, "GGUF model file (config: model.path)");
-  serve->add_option("--config,-c", flags->config_path, "TOML configuration file (see docs/api.md)");
-  serve->add_option("--model-id", flags->model_id, "the model's name in the API (default: the file's name)");
-  serve->add_option("--host", flags->host, "listen address (default 127.0.0.1)");
-  serve->add_option("--port,-p", flags->port, "listen port; 0 picks a free one (default 8080)");
-  serve->add_option("--threads,-t", flags->threads, "inference threads (default: physical cores)");
-  serve->add_option("--kv-memory", flags->kv_memory, "KV cache size, e.g. 2GiB (default 1GiB)");
-  serve->add_option("--parallel", flags->parallel, "sequences running at once (default 16)");
-  serve->callback([flags, &exit_code] { exit_code = Serve(*flags); });
-}
+  serve->add_option("--model,-m", args->model, "GGUF model file (or [model] path in the config)");
+  serve->add_option("--config,-c", args->config_file, "TOML configuration file (see docs/api.md)");
+  serve->add_option("--model-id", args->model_id, "the model name clients send (default: file name without .gguf)");
+  serve->add_option("--host", args->host, "listen address (default 127.0.0.1)");
+  serve->add_option("--port,-p", args->port, "listen port (default 8080; 0 picks a free one)");
+  serve->add_option("--threads,-t", args->threads, "inference threads (default: physical cores)");
+  serve->add_option("--kv-memory", args->kv_memory, "KV cache size, e.g. 2GiB (default: 1 GiB or less)");
+  serve->add_option("--parallel", args->parallel, "sequences generated at once (default 64)");
+  serve->callback([args, &exit_code] { exit_code = Serve(*args); });
 
-void AddConfigCommands(CLI::App& app, int& exit_code) {
-  auto path = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
   auto* config = app.add_subcommand("config", "Configuration files");
   config->require_subcommand(1);
-  auto* check = config->add_subcommand("check", "Validate a citadel.toml; prints the first error naming its key");
-  check->add_option("FILE", *path, "TOML file")->required();
-  check->callback([path, &exit_code] {
-    auto parsed = server::LoadConfigFile(*path);
-    if (!parsed) {
-      exit_code = Fail(parsed.error().message);
+  auto* check = config->add_subcommand("check", "Validate a citadel.toml: every key known, every value in range");
+  check->add_option("file", *file, "TOML file")->required();
+  check->callback([file, &exit_code] {
+    auto c = server::LoadConfig(*file);
+    if (!c) {
+      exit_code = Fail(c.error().message);
       return;
     }
-    if (auto ok = server::Validate(*parsed); !ok) {
-      exit_code = Fail(fmt::format("{}: {}", *path, ok.error().message));
-      return;
-    }
-    std::printf("%s: ok\n", path->c_str());
+    std::printf("%s: ok\n", file->c_str());
     exit_code = 0;
   });
 }

@@ -1,11 +1,10 @@
 #pragma once
-// `citadel serve`: the OpenAI-compatible HTTP server; `citadel config check FILE`.
+// `citadel serve` (the OpenAI-compatible server) and `citadel config check FILE`.
 
 #include <CLI/CLI.hpp>
 
 namespace citadel::cli {
 
-void AddServeCommand(CLI::App& app, int& exit_code);
-void AddConfigCommands(CLI::App& app, int& exit_code);
+void AddServeCommands(CLI::App& app, int& exit_code);
 
 }  // namespace citadel::cli

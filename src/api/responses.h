@@ -1,71 +1,53 @@
 #pragma once
-// OpenAI's response bodies, byte for byte the shapes the SDKs parse: chat.completion,
-// chat.completion.chunk, text_completion (whole and streamed), the usage object, model objects.
+// The JSON shapes of OpenAI's responses: chat completions and their stream chunks, completions and
+// theirs, usage, logprobs, and the model list.
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "api/json_fields.h"
 #include "engine/engine.h"
-
-namespace citadel::tokenizer {
-class Tokenizer;
-}
+#include "tokenizer/tokenizer.h"
 
 namespace citadel::api {
 
-// What every body of one response shares.
-struct ResponseMeta {
-  std::string id;     // "chatcmpl-..." or "cmpl-..."
-  std::string model;
-  int64_t created = 0;  // Unix seconds
-  std::string system_fingerprint;
-};
+using Json = nlohmann::ordered_json;
 
-// One finished choice.
 struct Choice {
   std::string text;
-  std::vector<engine::SampledToken> logprobs;  // empty unless asked
-  engine::Finish finish = engine::Finish::kNone;
+  std::string finish_reason;  // "stop", "length", or empty (null) mid-stream
+  std::vector<int32_t> tokens;
+  std::vector<engine::SampledToken> logprobs;  // one per token when asked
 };
 
-// "stop" or "length" (a cancelled or failed choice never reaches a response body).
-std::string_view FinishReason(engine::Finish finish);
+Json UsageJson(int prompt_tokens, int completion_tokens, int cached_prompt_tokens);
 
-// {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details": {"cached_tokens"}}
-Json UsageJson(const engine::Usage& usage);
+// Chat "logprobs" object: {"content": [{"token", "logprob", "bytes", "top_logprobs"}]}.
+Json ChatLogprobsJson(const tokenizer::Tokenizer& tok, std::span<const int32_t> tokens,
+                      std::span<const engine::SampledToken> logprobs);
+// Completions' legacy "logprobs" object: tokens, token_logprobs, top_logprobs, text_offset.
+Json CompletionLogprobsJson(const tokenizer::Tokenizer& tok, std::span<const int32_t> tokens,
+                            std::span<const engine::SampledToken> logprobs, size_t text_offset);
 
-// Adds every field of `part` into `total` (a request with several choices reports their sum, the
-// prompt counted once per choice as OpenAI does).
-void AddUsage(engine::Usage& total, const engine::Usage& part);
+Json ChatCompletionJson(const std::string& id, int64_t created, const std::string& model,
+                        const std::vector<Json>& choices, const Json& usage);
+Json ChatChoiceJson(size_t index, const std::string& content, const std::string& finish_reason, const Json& logprobs);
+Json ChatChunkJson(const std::string& id, int64_t created, const std::string& model, size_t index, const Json& delta,
+                   const std::string& finish_reason, const Json& logprobs);
+Json CompletionJson(const std::string& id, int64_t created, const std::string& model, const std::vector<Json>& choices,
+                    const Json& usage);
+Json CompletionChoiceJson(size_t index, const std::string& text, const std::string& finish_reason, const Json& logprobs);
+// A stream chunk with no choices and the usage (stream_options.include_usage).
+Json UsageChunkJson(const std::string& id, const char* object, int64_t created, const std::string& model,
+                    const Json& usage);
 
-// chat: {"content": [{"token", "logprob", "bytes", "top_logprobs": [...]}, ...]}
-Json ChatLogprobs(const tokenizer::Tokenizer& tok, std::span<const engine::SampledToken> tokens);
-// completions: {"tokens", "token_logprobs", "top_logprobs": [{token: logprob}], "text_offset"}
-Json CompletionLogprobs(const tokenizer::Tokenizer& tok, std::span<const engine::SampledToken> tokens,
-                        size_t first_offset);
+Json ModelJson(const std::string& id, int64_t created);
+Json ModelListJson(const std::string& id, int64_t created);
 
-std::string ChatCompletionBody(const ResponseMeta& meta, std::span<const Choice> choices, const engine::Usage& usage,
-                               const tokenizer::Tokenizer& tok, bool logprobs);
-// One streamed delta. role: set on a choice's first chunk. finish: set on its last.
-std::string ChatChunk(const ResponseMeta& meta, int index, const std::optional<std::string>& role,
-                      const std::optional<std::string>& content, const Json& logprobs, engine::Finish finish,
-                      bool include_usage);
-// The extra last chunk of stream_options.include_usage: no choices, the total usage.
-std::string UsageChunk(const ResponseMeta& meta, std::string_view object, const engine::Usage& usage);
-
-std::string CompletionBody(const ResponseMeta& meta, std::span<const Choice> choices, const engine::Usage& usage,
-                           const tokenizer::Tokenizer& tok, bool logprobs, std::span<const size_t> text_offsets);
-std::string CompletionChunk(const ResponseMeta& meta, int index, const std::string& text, const Json& logprobs,
-                            engine::Finish finish, bool include_usage);
-
-Json ModelObject(const std::string& id, int64_t created);
-std::string ModelsBody(const std::string& id, int64_t created);
-
-// Compact JSON; invalid UTF-8 (a token's partial bytes) becomes U+FFFD rather than an exception.
-std::string Dump(const Json& value);
+// Serialized for the wire: invalid UTF-8 replaced, never an exception.
+std::string Dump(const Json& j);
 
 }  // namespace citadel::api

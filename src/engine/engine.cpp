@@ -82,6 +82,7 @@ struct Engine::State {
   std::condition_variable wake;
   std::vector<Submission> inbox;
   std::vector<RequestId> cancels;
+  bool cancel_all = false;
   bool accepting = true;
   bool quit = false;
   RequestId next_id = 1;
@@ -229,6 +230,14 @@ void Engine::Cancel(RequestId id) {
   state_->wake.notify_one();
 }
 
+void Engine::CancelAll() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->cancel_all = true;
+  }
+  state_->wake.notify_one();
+}
+
 void Engine::StopAccepting() {
   std::lock_guard lock(state_->mutex);
   state_->accepting = false;
@@ -246,9 +255,14 @@ const tokenizer::Tokenizer& Engine::tokenizer() const { return state_->tokenizer
 
 void Engine::State::TakeInbox(std::vector<Submission>& taken, std::vector<RequestId>& cancelled) {
   std::unique_lock lock(mutex);
-  wake.wait(lock, [&] { return quit || !inbox.empty() || !cancels.empty() || !active.empty(); });
+  wake.wait(lock, [&] { return quit || cancel_all || !inbox.empty() || !cancels.empty() || !active.empty(); });
   taken.swap(inbox);
   cancelled.swap(cancels);
+  if (cancel_all) {
+    cancel_all = false;
+    for (const Submission& sub : taken) cancelled.push_back(sub.id);
+    for (const auto& [id, a] : active) cancelled.push_back(id);
+  }
   stats.waiting += static_cast<int>(taken.size());  // until PublishStats counts them exactly
 }
 

@@ -133,6 +133,9 @@ class Engine {
 
   // New submissions are refused with kShuttingDown; queued and running requests go on.
   void StopAccepting();
+  // Finishes every queued and running request as kCancelled at the next step (a shutdown past its
+  // drain deadline).
+  void CancelAll();
 
   EngineStats Stats() const;
   int max_context() const;

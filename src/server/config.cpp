@@ -2,171 +2,163 @@
 
 #include <toml++/toml.h>
 
-#include <cctype>
-#include <charconv>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 
 namespace citadel::server {
 namespace {
 
-using Setter = std::function<Result<void>(const toml::node&, ServerConfig&)>;
+// One settable key: how to read it from a TOML node into the config.
+using Setter = std::function<Result<void>(const toml::node&, ServeConfig&)>;
 
-Setter String(std::string ServerConfig::*field) {
-  return [field](const toml::node& n, ServerConfig& c) -> Result<void> {
-    if (!n.is_string()) return Err("expected a string");
+template <class T>
+Setter Int(T ServeConfig::*field) {
+  return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
+    const auto v = n.value<int64_t>();
+    if (!n.is_integer() || !v) return Err("must be an integer");
+    c.*field = static_cast<T>(*v);
+    return Ok();
+  };
+}
+
+Setter Text(std::string ServeConfig::*field) {
+  return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
+    if (!n.is_string()) return Err("must be a string");
     c.*field = *n.value<std::string>();
     return Ok();
   };
 }
 
-Setter Integer(int ServerConfig::*field) {
-  return [field](const toml::node& n, ServerConfig& c) -> Result<void> {
-    if (!n.is_integer()) return Err("expected an integer");
-    const int64_t v = *n.value<int64_t>();
-    if (v < INT32_MIN || v > INT32_MAX) return Err("{} is out of range", v);
-    c.*field = static_cast<int>(v);
+Setter Seconds(std::chrono::milliseconds ServerLimits::*field) {
+  return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
+    if (!n.is_number()) return Err("must be a number of seconds");
+    const double s = *n.value<double>();
+    if (!(s > 0 && s <= 86400)) return Err("{} is outside (0, 86400]", s);
+    c.limits.*field = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
     return Ok();
   };
 }
 
-Setter Seconds(double ServerConfig::*field) {
-  return [field](const toml::node& n, ServerConfig& c) -> Result<void> {
-    if (!n.is_number()) return Err("expected a number of seconds");
-    c.*field = *n.value<double>();
+template <class T>
+Setter LimitInt(T ServerLimits::*field) {
+  return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
+    if (!n.is_integer()) return Err("must be an integer");
+    c.limits.*field = static_cast<T>(*n.value<int64_t>());
     return Ok();
   };
 }
 
-Setter Size(int64_t ServerConfig::*field) {
-  return [field](const toml::node& n, ServerConfig& c) -> Result<void> {
-    if (n.is_integer()) {
-      c.*field = *n.value<int64_t>();
-      return Ok();
-    }
-    if (!n.is_string()) return Err("expected a size such as \"512MiB\" or a number of bytes");
-    CITADEL_ASSIGN_OR_RETURN(c.*field, ParseSize(*n.value<std::string>()));
-    return Ok();
-  };
-}
-
-const std::map<std::string, Setter, std::less<>>& Setters() {
-  static const std::map<std::string, Setter, std::less<>> kSetters = {
-      {"model.path", String(&ServerConfig::model_path)},
-      {"model.id", String(&ServerConfig::model_id)},
-      {"server.host", String(&ServerConfig::host)},
-      {"server.port", Integer(&ServerConfig::port)},
-      {"server.max_connections", Integer(&ServerConfig::max_connections)},
-      {"server.max_body_size", Size(&ServerConfig::max_body_bytes)},
-      {"server.max_header_size", Size(&ServerConfig::max_header_bytes)},
-      {"server.idle_timeout", Seconds(&ServerConfig::idle_timeout_s)},
-      {"server.read_timeout", Seconds(&ServerConfig::read_timeout_s)},
-      {"server.write_timeout", Seconds(&ServerConfig::write_timeout_s)},
-      {"server.shutdown_timeout", Seconds(&ServerConfig::shutdown_timeout_s)},
-      {"server.allow_insecure_remote",
-       [](const toml::node& n, ServerConfig& c) -> Result<void> {
-         if (!n.is_boolean()) return Err("expected true or false");
-         c.allow_insecure_remote = *n.value<bool>();
+const std::map<std::string, Setter>& Keys() {
+  static const std::map<std::string, Setter> keys = {
+      {"model.path", Text(&ServeConfig::model_path)},
+      {"model.id", Text(&ServeConfig::model_id)},
+      {"server.host", Text(&ServeConfig::host)},
+      {"server.port", Int(&ServeConfig::port)},
+      {"server.allow_unauthenticated_remote",
+       [](const toml::node& n, ServeConfig& c) -> Result<void> {
+         if (!n.is_boolean()) return Err("must be true or false");
+         c.allow_unauthenticated_remote = *n.value<bool>();
          return Ok();
        }},
-      {"engine.threads", Integer(&ServerConfig::threads)},
-      {"engine.kv_memory", Size(&ServerConfig::kv_memory_bytes)},
-      {"engine.parallel", Integer(&ServerConfig::parallel)},
-      {"engine.max_queue", Integer(&ServerConfig::max_queue)},
-      {"engine.max_context", Integer(&ServerConfig::max_context)},
+      {"server.drain_seconds", Int(&ServeConfig::drain_seconds)},
+      {"server.request_timeout_seconds", Int(&ServeConfig::request_timeout_seconds)},
+      {"server.max_connections", LimitInt(&ServerLimits::max_connections)},
+      {"server.max_header_bytes", LimitInt(&ServerLimits::max_header_bytes)},
+      {"server.max_body_bytes", LimitInt(&ServerLimits::max_body_bytes)},
+      {"server.io_threads", LimitInt(&ServerLimits::io_threads)},
+      {"server.read_timeout_seconds", Seconds(&ServerLimits::read_timeout)},
+      {"server.idle_timeout_seconds", Seconds(&ServerLimits::idle_timeout)},
+      {"server.write_timeout_seconds", Seconds(&ServerLimits::write_timeout)},
+      {"engine.threads", Int(&ServeConfig::threads)},
+      {"engine.kv_memory",
+       [](const toml::node& n, ServeConfig& c) -> Result<void> {
+         if (n.is_integer()) {
+           c.kv_memory_bytes = *n.value<int64_t>();
+           return Ok();
+         }
+         if (!n.is_string()) return Err("must be a size such as \"2GiB\" or a number of bytes");
+         CITADEL_ASSIGN_OR_RETURN(c.kv_memory_bytes, ParseSize(*n.value<std::string>()));
+         return Ok();
+       }},
+      {"engine.parallel", Int(&ServeConfig::parallel)},
+      {"engine.max_batch_tokens", Int(&ServeConfig::max_batch_tokens)},
+      {"engine.max_queue", Int(&ServeConfig::max_queue)},
+      {"engine.default_max_tokens", Int(&ServeConfig::default_max_tokens)},
   };
-  return kSetters;
+  return keys;
 }
 
-Result<void> Apply(const toml::table& table, const std::string& prefix, ServerConfig& config) {
-  for (const auto& [k, node] : table) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const toml::table* sub = node.as_table(); sub != nullptr && prefix.empty()) {
-      CITADEL_RETURN_IF_ERROR(Apply(*sub, key, config));
-      continue;
-    }
-    const auto it = Setters().find(key);
-    if (it == Setters().end()) return Err("{}: unknown key", key);
-    if (auto ok = it->second(node, config); !ok) return ok.error().Wrap(key);
-  }
-  return Ok();
-}
-
-bool IsLoopback(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool IsLoopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 }  // namespace
 
 Result<int64_t> ParseSize(std::string_view text) {
-  std::string s;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) s += c;
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(std::string(text), &used);
+  } catch (...) {
+    return Err("'{}' is not a size (e.g. 512MiB, 2GiB)", text);
   }
-  double number = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), number);
-  if (ec != std::errc() || !std::isfinite(number) || number < 0) return Err("'{}' is not a size", text);
-  std::string unit = s.substr(static_cast<size_t>(end - s.data()));
-  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
-  else if (unit.ends_with("B")) unit.resize(unit.size() - 1);
-  static const std::map<std::string, double, std::less<>> kUnits = {
-      {"", 1.0}, {"K", 1024.0}, {"M", 1024.0 * 1024}, {"G", 1024.0 * 1024 * 1024}, {"T", 1024.0 * 1024 * 1024 * 1024}};
+  std::string unit(text.substr(used));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  static const std::map<std::string, double> kUnits = {
+      {"", 1},         {"B", 1},          {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
   const auto it = kUnits.find(unit);
-  if (it == kUnits.end()) return Err("'{}' has an unknown unit (use K, M, G, T, e.g. \"512MiB\")", text);
-  const double bytes = number * it->second;
+  if (it == kUnits.end() || !(value >= 0) || !std::isfinite(value)) {
+    return Err("'{}' is not a size (e.g. 512MiB, 2GiB)", text);
+  }
+  const double bytes = value * it->second;
   if (bytes > 9e18) return Err("'{}' is too large", text);
   return static_cast<int64_t>(bytes);
 }
 
-Result<ServerConfig> ParseConfig(std::string_view toml_text, std::string_view source) {
-  ServerConfig config;
-  toml::table table;
-  try {
-    table = toml::parse(toml_text, source);
+Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig config) {
+  toml::table root;
+  try {  // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error
+    root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return Err("{}:{}:{}: {}", source, where.line, where.column, e.description());
+    return Err("{}:{}:{}: {}", file.string(), e.source().begin.line, e.source().begin.column, e.description());
   }
-  if (auto ok = Apply(table, "", config); !ok) return ok.error().Wrap(source);
+  for (const auto& [section, node] : root) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) return Err("{}: '{}' must be a table ([model], [server] or [engine])", file.string(), section.str());
+    for (const auto& [key, value] : *table) {
+      const std::string name = std::string(section.str()) + "." + std::string(key.str());
+      const auto it = Keys().find(name);
+      if (it == Keys().end()) return Err("{}: unknown key '{}'", file.string(), name);
+      if (auto ok = it->second(value, config); !ok) return Err("{}: {}: {}", file.string(), name, ok.error().message);
+    }
+  }
+  CITADEL_RETURN_IF_ERROR(Validate(config));
   return config;
 }
 
-Result<ServerConfig> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err("{}: cannot open", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
-}
-
-Result<void> Validate(const ServerConfig& c) {
-  auto range = [](std::string_view key, double v, double lo, double hi) -> Result<void> {
-    if (v < lo || v > hi || !std::isfinite(v)) return Err("{}: {} is outside [{}, {}]", key, v, lo, hi);
+Result<void> Validate(const ServeConfig& c) {
+  const auto range = [](const char* key, int64_t v, int64_t lo, int64_t hi) -> Result<void> {
+    if (v < lo || v > hi) return Err("{}: {} is outside [{}, {}]", key, v, lo, hi);
     return Ok();
   };
-  if (c.model_path.empty()) return Err("model.path: required (or --model)");
-  if (c.host.empty()) return Err("server.host: must not be empty");
-  if (!IsLoopback(c.host) && !c.allow_insecure_remote) {
-    return Err("server.host: '{}' is not a loopback address and this server has no authentication yet; set "
-               "server.allow_insecure_remote = true to listen there anyway", c.host);
-  }
   CITADEL_RETURN_IF_ERROR(range("server.port", c.port, 0, 65535));
-  CITADEL_RETURN_IF_ERROR(range("server.max_connections", c.max_connections, 1, 1e6));
-  CITADEL_RETURN_IF_ERROR(range("server.max_body_size", static_cast<double>(c.max_body_bytes), 1024, 1 << 30));
-  CITADEL_RETURN_IF_ERROR(range("server.max_header_size", static_cast<double>(c.max_header_bytes), 1024, 1 << 20));
-  CITADEL_RETURN_IF_ERROR(range("server.idle_timeout", c.idle_timeout_s, 0.01, 86400));
-  CITADEL_RETURN_IF_ERROR(range("server.read_timeout", c.read_timeout_s, 0.01, 86400));
-  CITADEL_RETURN_IF_ERROR(range("server.write_timeout", c.write_timeout_s, 0.01, 86400));
-  CITADEL_RETURN_IF_ERROR(range("server.shutdown_timeout", c.shutdown_timeout_s, 0, 86400));
+  CITADEL_RETURN_IF_ERROR(range("server.drain_seconds", c.drain_seconds, 0, 3600));
+  CITADEL_RETURN_IF_ERROR(range("server.request_timeout_seconds", c.request_timeout_seconds, 1, 86400));
+  CITADEL_RETURN_IF_ERROR(range("server.max_connections", c.limits.max_connections, 1, 1'000'000));
+  CITADEL_RETURN_IF_ERROR(range("server.max_header_bytes", static_cast<int64_t>(c.limits.max_header_bytes), 1024, 1 << 20));
+  CITADEL_RETURN_IF_ERROR(range("server.max_body_bytes", static_cast<int64_t>(c.limits.max_body_bytes), 1024, 1 << 30));
+  CITADEL_RETURN_IF_ERROR(range("server.io_threads", c.limits.io_threads, 1, 256));
   CITADEL_RETURN_IF_ERROR(range("engine.threads", c.threads, 0, 1024));
-  CITADEL_RETURN_IF_ERROR(range("engine.kv_memory", static_cast<double>(c.kv_memory_bytes), 0, 9e18));
+  CITADEL_RETURN_IF_ERROR(range("engine.kv_memory", c.kv_memory_bytes, 0, int64_t{1} << 50));
   CITADEL_RETURN_IF_ERROR(range("engine.parallel", c.parallel, 1, 4096));
-  CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 1, 1e6));
-  CITADEL_RETURN_IF_ERROR(range("engine.max_context", c.max_context, 0, 1 << 24));
+  CITADEL_RETURN_IF_ERROR(range("engine.max_batch_tokens", c.max_batch_tokens, 1, 65536));
+  CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 0, 1'000'000));
+  CITADEL_RETURN_IF_ERROR(range("engine.default_max_tokens", c.default_max_tokens, 0, 1 << 24));
+  if (!IsLoopback(c.host) && !c.allow_unauthenticated_remote) {
+    return Err("server.host: '{}' is not a loopback address; this build has no authentication yet, so remote "
+               "listeners are refused (set server.allow_unauthenticated_remote = true to accept the risk)",
+               c.host);
+  }
   return Ok();
 }
 

@@ -1,13 +1,14 @@
 #pragma once
-// What a request handler sees of HTTP: the parsed request, and one way to answer it — a whole
-// response, or a chunked stream (SSE). The transport (http_server.cpp) owns sockets, limits and
-// timeouts; handlers never see Beast.
-//
-// Threading: handlers and every Exchange method except Post run on the server's I/O thread. Work
-// finishing on another thread (the engine's event sink) hands its results over with Post.
+// One HTTP request and the ways to answer it, as the application layer (api/) sees them: a whole
+// response, or a server-sent-event stream written piece by piece. Everything is a coroutine on the
+// connection's executor; Beast types stay inside server/.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
 #include <functional>
-#include <memory>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,44 +17,42 @@
 namespace citadel::server {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent, with the query
+  std::string method;  // as sent, e.g. "POST"
+  std::string target;  // path and query
   std::string path;    // target without the query
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 
-  // The first header of that name (case-insensitive), or "".
-  std::string_view Header(std::string_view name) const;
+  std::string_view Header(std::string_view name) const;  // "" when absent
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Retry-After
 };
 
+// Implemented by the connection (http_server.cpp).
 class Exchange {
  public:
   virtual ~Exchange() = default;
   virtual const HttpRequest& request() const = 0;
+  virtual boost::asio::any_io_executor executor() const = 0;
 
-  // Sends a whole response; ends the exchange. Later calls are ignored.
-  virtual void Respond(HttpResponse response) = 0;
-  // Starts a chunked response; Write sends one chunk each; EndStream ends the exchange.
-  virtual void StartStream(int status, std::string content_type) = 0;
-  virtual void Write(std::string data) = 0;
-  virtual void EndStream() = 0;
+  // Sends a whole response. After it, the exchange is done.
+  virtual boost::asio::awaitable<void> Respond(const HttpResponse& response) = 0;
 
-  // Called once, on the I/O thread, if the client goes away (closed connection, failed write)
-  // before the exchange ended: the handler cancels the work it started.
-  virtual void OnClientGone(std::function<void()> callback) = 0;
-  virtual bool ended() const = 0;
-
-  // Runs `task` on the I/O thread. Safe from any thread.
-  virtual void Post(std::function<void()> task) = 0;
+  // Starts a text/event-stream response (status 200, chunked). False when the client is gone.
+  virtual boost::asio::awaitable<bool> StartEvents() = 0;
+  // Writes one chunk of the stream ("data: ...\n\n" framing is the caller's). False when the client is gone.
+  virtual boost::asio::awaitable<bool> WriteEvent(std::string_view chunk) = 0;
+  // Ends the stream (the last chunk).
+  virtual boost::asio::awaitable<void> EndEvents() = 0;
 };
 
-using Handler = std::function<void(const std::shared_ptr<Exchange>&)>;
+// What the server calls for each request; it must answer through the exchange and never throw
+// (the server answers 500 if it does, and logs why).
+using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;
 
 }  // namespace citadel::server

@@ -1,346 +1,327 @@
 #include "server/http_server.h"
 
-#include <sys/socket.h>
-
-#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cerrno>
-#include <deque>
-#include <map>
-#include <optional>
-
-#include "server/error_response.h"
-#include "server/http_wire.h"
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 namespace citadel::server {
-namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 
-class Session;
+std::string_view HttpRequest::Header(std::string_view name) const {
+  const auto it = headers.find(std::string(name));
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+std::string ErrorBody(std::string_view message, std::string_view type, std::string_view code) {
+  // Kept here (not in api/) because the server answers malformed HTTP before any route runs; the
+  // shape is OpenAI's error object. Messages are fixed strings without quotes or backslashes.
+  return fmt::format(R"({{"error":{{"message":"{}","type":"{}","param":null,"code":"{}"}}}})", message, type, code);
+}
 
 }  // namespace
 
-struct HttpServer::State {
-  State(net::io_context& io_context, HttpLimits l, Handler h)
-      : io(io_context), acceptor(io_context), limits(l), handler(std::move(h)) {}
-  net::io_context& io;
-  tcp::acceptor acceptor;
-  HttpLimits limits;
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  ServerLimits limits;
   Handler handler;
-  bool stopping = false;
-  std::map<Session*, std::weak_ptr<Session>> sessions;  // every open connection
+  std::vector<std::thread> threads;
+  std::atomic<int> connections{0};
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+
+  std::mutex mutex;  // guards `streams`
+  uint64_t next_stream = 0;
+  struct Open {
+    std::weak_ptr<beast::tcp_stream> stream;
+    std::shared_ptr<std::atomic<bool>> idle;  // waiting for a request, not in an exchange
+  };
+  std::unordered_map<uint64_t, Open> streams;
+  void CloseStreams(bool idle_only);
+
+  asio::awaitable<void> Accept();
+  asio::awaitable<void> Session(tcp::socket socket);
+  asio::awaitable<void> Reject(tcp::socket socket);
 };
 
 namespace {
 
-// One connection: reads requests one after another and serves each through one Exchange.
-class Session : public std::enable_shared_from_this<Session> {
+// The exchange of one request on a connection's stream.
+class ConnectionExchange final : public Exchange {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
-  ~Session() { state_->sessions.erase(this); }
+  ConnectionExchange(beast::tcp_stream& stream, HttpRequest request, bool keep_alive, const ServerLimits& limits)
+      : stream_(stream), request_(std::move(request)), keep_alive_(keep_alive), limits_(limits) {}
 
-  void Start() {
-    state_->sessions[this] = weak_from_this();
-    ReadHeader();
-  }
-
-  bool in_exchange() const { return in_exchange_; }
-  bool Current(uint64_t seq) const { return in_exchange_ && seq == seq_ && !closed_; }
-
-  // The client is gone (or the server gives up on it): the handler's callback runs once.
-  void ClientGone() {
-    if (in_exchange_ && !gone_) {
-      gone_ = true;
-      if (auto callback = std::move(on_gone_)) callback();
-    }
-    Close();
-  }
-
-  void Close() {
-    if (closed_) return;
-    closed_ = true;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
-
-  // --- what ExchangeImpl forwards ---
-  void Respond(uint64_t seq, const HttpResponse& response) {
-    if (!Current(seq) || streaming_ || ending_) return;
-    ending_ = true;
-    keep_alive_ = keep_alive_ && !state_->stopping;
-    Queue(SerializeResponse(response, keep_alive_));
-  }
-  void StartStream(uint64_t seq, int status, const std::string& content_type) {
-    if (!Current(seq) || streaming_ || ending_) return;
-    streaming_ = true;
-    Queue(SerializeStreamHead(status, content_type));
-  }
-  void Write(uint64_t seq, std::string data) {
-    if (!Current(seq) || !streaming_ || ending_ || data.empty()) return;
-    Queue(SerializeChunk(data));
-  }
-  void EndStream(uint64_t seq) {
-    if (!Current(seq) || !streaming_ || ending_) return;
-    ending_ = true;
-    keep_alive_ = keep_alive_ && !state_->stopping;
-    Queue(std::string(kLastChunk));
-  }
-  void OnClientGone(uint64_t seq, std::function<void()> callback) {
-    if (Current(seq)) on_gone_ = std::move(callback);
-  }
-  void Post(std::function<void()> task) { net::post(stream_.get_executor(), std::move(task)); }
-
- private:
-  void ReadHeader() {
-    if (state_->stopping || closed_) return Close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(state_->limits.max_header_bytes));
-    parser_->body_limit(state_->limits.max_body_bytes);
-    stream_.expires_after(state_->limits.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
-  }
-
-  void OnHeader(beast::error_code ec) {
-    if (ec) return OnReadError(ec);
-    if (auto length = parser_->content_length(); length && *length > state_->limits.max_body_bytes) {
-      return Reject(413, fmt::format("the request body ({} bytes) is larger than the limit of {} bytes", *length,
-                                     state_->limits.max_body_bytes));
-    }
-    stream_.expires_after(state_->limits.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
-  }
-
-  void OnBody(beast::error_code ec) {
-    if (ec) return OnReadError(ec);
-    Dispatch();
-  }
-
-  void OnReadError(beast::error_code ec) {
-    if (ec == http::error::header_limit) return Reject(431, "the request's header fields are too large");
-    if (ec == http::error::body_limit) return Reject(413, "the request body is larger than the server's limit");
-    if (ec.category() == http::make_error_code(http::error::bad_method).category() && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
-      return Reject(400, fmt::format("malformed HTTP request: {}", ec.message()));
-    }
-    Close();  // end of stream, timeout, reset, or a request cut off: nobody to answer
-  }
-
-  // An answer to a request that could not be read whole; the connection cannot be reused.
-  void Reject(int status, const std::string& message) {
-    in_exchange_ = true;
-    ++seq_;
-    keep_alive_ = false;
-    ending_ = true;
-    streaming_ = false;
-    Queue(SerializeResponse(ErrorResponse({.status = status, .message = message}), false));
-  }
-
-  void Dispatch();
-  void WatchForClientGone(uint64_t seq);
-
-  void Queue(std::string bytes) {
-    out_.push_back(std::move(bytes));
-    if (!writing_) DoWrite();
-  }
-
-  void DoWrite() {
-    if (closed_) return;
-    writing_ = true;
-    stream_.expires_after(state_->limits.write_timeout);
-    net::async_write(stream_, net::buffer(out_.front()),
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
-  }
-
-  void OnWrite(beast::error_code ec) {
-    writing_ = false;
-    if (ec) return ClientGone();
-    out_.pop_front();
-    if (!out_.empty()) return DoWrite();
-    stream_.expires_never();  // a stream may wait a long time for its next tokens
-    if (!ending_) return;
-    // The exchange is over.
-    in_exchange_ = streaming_ = ending_ = false;
-    on_gone_ = nullptr;
-    if (!keep_alive_) return Close();
-    ReadHeader();
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<HttpServer::State> state_;
-  uint64_t seq_ = 0;  // numbers the exchanges, so a late call from an old one is ignored
-  bool in_exchange_ = false, streaming_ = false, ending_ = false, keep_alive_ = false;
-  bool gone_ = false, closed_ = false, writing_ = false;
-  std::function<void()> on_gone_;
-  std::deque<std::string> out_;  // serialized bytes waiting to be written, in order
-};
-
-class ExchangeImpl : public Exchange {
- public:
-  ExchangeImpl(std::shared_ptr<Session> session, uint64_t seq, HttpRequest request)
-      : session_(std::move(session)), seq_(seq), request_(std::move(request)) {}
-  // A handler that dropped its exchange without answering still answers the client.
-  ~ExchangeImpl() override {
-    if (session_->Current(seq_) && !ended_) {
-      session_->Respond(seq_, ErrorResponse({.status = 500, .message = "the request was dropped without a response",
-                                             .type = "server_error"}));
-    }
-  }
   const HttpRequest& request() const override { return request_; }
-  void Respond(HttpResponse response) override {
-    if (ended_) return;
-    ended_ = true;
-    session_->Respond(seq_, response);
+  asio::any_io_executor executor() const override { return stream_.get_executor(); }
+
+  asio::awaitable<void> Respond(const HttpResponse& r) override {
+    if (answered_) co_return;
+    answered_ = true;
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+    res.set(http::field::server, "citadel");
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.body() = r.body;
+    res.prepare_payload();
+    stream_.expires_after(limits_.write_timeout);
+    const auto [ec, n] = co_await http::async_write(stream_, res, kAwait);
+    if (ec) broken_ = true;
   }
-  void StartStream(int status, std::string content_type) override { session_->StartStream(seq_, status, content_type); }
-  void Write(std::string data) override { session_->Write(seq_, std::move(data)); }
-  void EndStream() override {
-    if (ended_) return;
-    ended_ = true;
-    session_->EndStream(seq_);
+
+  asio::awaitable<bool> StartEvents() override {
+    if (answered_) co_return false;
+    answered_ = true;
+    streaming_ = true;
+    http::response<http::empty_body> res{http::status::ok, 11};
+    res.set(http::field::server, "citadel");
+    res.set(http::field::content_type, "text/event-stream");
+    res.set(http::field::cache_control, "no-cache");
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> serializer{res};
+    stream_.expires_after(limits_.write_timeout);
+    const auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwait);
+    broken_ = broken_ || ec;
+    co_return !broken_;
   }
-  void OnClientGone(std::function<void()> callback) override { session_->OnClientGone(seq_, std::move(callback)); }
-  bool ended() const override { return ended_ || !session_->Current(seq_); }
-  void Post(std::function<void()> task) override { session_->Post(std::move(task)); }
+
+  asio::awaitable<bool> WriteEvent(std::string_view chunk) override {
+    if (broken_ || !streaming_) co_return false;
+    stream_.expires_after(limits_.write_timeout);
+    const auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(chunk)), kAwait);
+    broken_ = broken_ || ec;
+    co_return !broken_;
+  }
+
+  asio::awaitable<void> EndEvents() override {
+    if (broken_ || !streaming_) co_return;
+    streaming_ = false;
+    stream_.expires_after(limits_.write_timeout);
+    const auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwait);
+    broken_ = broken_ || ec;
+  }
+
+  bool answered() const { return answered_; }
+  bool reusable() const { return keep_alive_ && !broken_ && !streaming_; }
 
  private:
-  std::shared_ptr<Session> session_;
-  uint64_t seq_;
+  beast::tcp_stream& stream_;
   HttpRequest request_;
-  bool ended_ = false;
+  bool keep_alive_;
+  const ServerLimits& limits_;
+  bool answered_ = false, streaming_ = false, broken_ = false;
 };
 
-void Session::Dispatch() {
-  auto& req = parser_->get();
-  HttpRequest request;
-  request.method = std::string(req.method_string());
-  request.target = std::string(req.target());
-  request.path = request.target.substr(0, request.target.find('?'));
-  for (const auto& field : req) request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  request.body = std::move(req.body());
-  keep_alive_ = req.keep_alive();
-  stream_.expires_never();  // generation time is not bounded by the transport
-  in_exchange_ = true;
-  gone_ = streaming_ = ending_ = false;
-  const uint64_t seq = ++seq_;
-  auto exchange = std::make_shared<ExchangeImpl>(shared_from_this(), seq, std::move(request));
-  WatchForClientGone(seq);
-  try {
-    state_->handler(exchange);
-  } catch (const std::exception& e) {
-    exchange->Respond(ErrorResponse({.status = 500, .message = e.what(), .type = "server_error"}));
+HttpRequest ToRequest(const http::request<http::string_body>& req) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  out.path = out.target.substr(0, out.target.find('?'));
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    out.headers[name] = std::string(field.value());
   }
-}
-
-// Waits for the socket to become readable while a request is served: end of stream or an error
-// there means the client left, and its generation is cancelled at once rather than at the next
-// write. Bytes of a pipelined next request end the watch (they are read after this exchange).
-void Session::WatchForClientGone(uint64_t seq) {
-  stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), seq](beast::error_code ec) {
-    if (!self->Current(seq)) return;
-    if (ec) return self->ClientGone();
-    char byte = 0;
-    const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return self->ClientGone();
-    if (n < 0) self->WatchForClientGone(seq);
-  });
-}
-
-void Accept(const std::shared_ptr<HttpServer::State>& state) {
-  state->acceptor.async_accept(state->io, [state](beast::error_code ec, tcp::socket socket) {
-    if (!state->acceptor.is_open()) return;
-    if (!ec) {
-      if (static_cast<int>(state->sessions.size()) >= state->limits.max_connections) {
-        // Over the cap: a best-effort 503 without waiting on the client, then close.
-        const std::string reply =
-            SerializeResponse(ErrorResponse({.status = 503, .message = "too many connections", .type = "server_error",
-                                             .code = "service_unavailable", .retry_after_seconds = 1}),
-                              false);
-        socket.non_blocking(true, ec);
-        socket.write_some(net::buffer(reply), ec);
-        socket.shutdown(tcp::socket::shutdown_both, ec);
-        socket.close(ec);
-      } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), state)->Start();
-      }
-    }
-    Accept(state);
-  });
+  out.body = req.body();
+  return out;
 }
 
 }  // namespace
 
-std::string_view HttpRequest::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (beast::iequals(key, name)) return value;
+asio::awaitable<void> HttpServer::State::Accept() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kAwait);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping) co_return;
+      continue;  // e.g. too many open files: keep serving the connections we have
+    }
+    auto self = shared_from_this();
+    if (connections.load() >= limits.max_connections) {
+      asio::co_spawn(socket.get_executor(), Reject(std::move(socket)), asio::detached);
+      continue;
+    }
+    ++connections;
+    asio::co_spawn(socket.get_executor(), Session(std::move(socket)),
+                   [self](std::exception_ptr) { --self->connections; });
   }
-  return {};
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Create(net::io_context& io, const std::string& host, uint16_t port,
-                                                       const HttpLimits& limits, Handler handler) {
-  auto state = std::make_shared<State>(io, limits, std::move(handler));
+asio::awaitable<void> HttpServer::State::Reject(tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::tcp_stream stream(std::move(socket));
+  http::response<http::string_body> res{http::status::service_unavailable, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  res.body() = ErrorBody("too many connections", "server_error", "too_many_connections");
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(5));
+  co_await http::async_write(stream, res, kAwait);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
+  auto self = shared_from_this();
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  auto idle = std::make_shared<std::atomic<bool>>(true);
+  uint64_t key;
+  {
+    std::lock_guard lock(mutex);
+    key = next_stream++;
+    streams[key] = {stream, idle};
+  }
+  beast::flat_buffer buffer;
+  for (bool first = true; !stopping; first = false) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    // Waiting for a request's first bytes may take the idle timeout (keep-alive); once they come,
+    // the whole request must arrive within the read timeout.
+    stream->expires_after(first ? limits.read_timeout : limits.idle_timeout);
+    idle->store(true);
+    if (stopping) break;
+    auto [ec, n] = co_await http::async_read_header(*stream, buffer, parser, kAwait);
+    idle->store(false);
+    if (!ec) {
+      stream->expires_after(limits.read_timeout);
+      std::tie(ec, n) = co_await http::async_read(*stream, buffer, parser, kAwait);
+    }
+    if (ec) {
+      HttpResponse error;
+      if (ec == http::error::body_limit) {
+        error = {413, "application/json", ErrorBody("request body too large", "invalid_request_error", "body_too_large")};
+      } else if (ec == http::error::header_limit) {
+        error = {431, "application/json", ErrorBody("request headers too large", "invalid_request_error", "headers_too_large")};
+      } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                 ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        error = {400, "application/json", ErrorBody("malformed HTTP request", "invalid_request_error", "bad_request")};
+      } else {
+        break;  // closed, timed out, or cut off mid-request: nothing to answer
+      }
+      ConnectionExchange ex(*stream, HttpRequest{}, false, limits);
+      co_await ex.Respond(error);
+      // The client may still be sending the body we refused: read and drop it for a while, so that
+      // closing does not reset the connection before the client has read our answer.
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream->expires_after(std::chrono::seconds(2));
+      std::array<char, 16384> sink;
+      for (size_t drained = 0; drained < 64 * 1024 * 1024;) {
+        const auto [read_ec, got] = co_await stream->async_read_some(asio::buffer(sink), kAwait);
+        if (read_ec) break;
+        drained += got;
+      }
+      break;
+    }
+    const http::request<http::string_body>& req = parser.get();
+    ConnectionExchange ex(*stream, ToRequest(req), req.keep_alive() && !stopping, limits);
+    try {
+      co_await handler(ex);
+    } catch (...) {
+      // Handlers answer their own errors; anything that escapes still gets a 500 below.
+    }
+    if (!ex.answered()) {
+      const HttpResponse internal{500, "application/json", ErrorBody("internal error", "server_error", "internal_error"), {}};
+      co_await ex.Respond(internal);
+    }
+    if (!ex.reusable()) break;
+  }
+  beast::error_code ignored;
+  stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream->close();
+  std::lock_guard lock(mutex);
+  streams.erase(key);
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, uint16_t port, const ServerLimits& limits,
+                                                      Handler handler) {
+  auto state = std::make_shared<State>();
+  state->limits = limits;
+  state->handler = std::move(handler);
   beast::error_code ec;
-  tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || endpoints.empty()) return Err("cannot resolve '{}': {}", host, ec.message());
-  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  auto& acceptor = state->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return Err("listen address '{}' is not an IP address", host);
+  const tcp::endpoint endpoint(address, port);
+  state->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) state->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) state->acceptor.bind(endpoint, ec);
+  if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Err("cannot listen on {}:{}: {}", host, port, ec.message());
-  Accept(state);
+  asio::co_spawn(state->io, state->Accept(), asio::detached);
+  for (int i = 0; i < std::max(1, limits.io_threads); ++i) {
+    state->threads.emplace_back([s = state.get()] { s->io.run(); });
+  }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
 }
 
 HttpServer::HttpServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-HttpServer::~HttpServer() {
-  beast::error_code ec;
-  state_->acceptor.close(ec);
-}
+HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
 
-uint16_t HttpServer::port() const {
-  beast::error_code ec;
-  return state_->acceptor.local_endpoint(ec).port();
-}
+uint16_t HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
+int HttpServer::open_connections() const { return state_->connections.load(); }
 
-std::string HttpServer::address() const {
-  beast::error_code ec;
-  const tcp::endpoint e = state_->acceptor.local_endpoint(ec);
-  const std::string ip = e.address().to_string();
-  return e.address().is_v6() ? fmt::format("http://[{}]:{}", ip, e.port()) : fmt::format("http://{}:{}", ip, e.port());
+void HttpServer::State::CloseStreams(bool idle_only) {
+  std::lock_guard lock(mutex);
+  for (auto& [key, open] : streams) {
+    if (idle_only && !open.idle->load()) continue;
+    if (auto stream = open.stream.lock()) asio::post(stream->get_executor(), [stream] { stream->close(); });
+  }
 }
 
 void HttpServer::StopAccepting() {
-  state_->stopping = true;
-  beast::error_code ec;
-  state_->acceptor.close(ec);
-  for (auto& [raw, weak] : std::map(state_->sessions)) {
-    if (auto session = weak.lock(); session && !session->in_exchange()) session->Close();
-  }
+  if (state_->stopping.exchange(true)) return;
+  asio::post(state_->io, [s = state_] {
+    beast::error_code ignored;
+    s->acceptor.close(ignored);
+  });
+  // Keep-alive connections between requests close now; busy ones after their exchange.
+  state_->CloseStreams(/*idle_only=*/true);
 }
 
-void HttpServer::CloseAll() {
-  for (auto& [raw, weak] : std::map(state_->sessions)) {
-    if (auto session = weak.lock()) session->ClientGone();
+bool HttpServer::WaitIdle(std::chrono::milliseconds drain) {
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  while (state_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  return state_->connections.load() == 0;
 }
 
-int HttpServer::connections() const { return static_cast<int>(state_->sessions.size()); }
+bool HttpServer::Stop(std::chrono::milliseconds drain) {
+  if (state_->stopped) return true;
+  StopAccepting();
+  const bool drained = WaitIdle(drain);
+  state_->CloseStreams(/*idle_only=*/false);
+  WaitIdle(std::chrono::milliseconds(1000));
+  state_->io.stop();
+  for (std::thread& t : state_->threads) t.join();
+  state_->stopped = true;
+  return drained;
+}
 
 }  // namespace citadel::server

@@ -1,8 +1,8 @@
 #pragma once
-// The HTTP/1.1 transport on Boost.Beast: accepts connections, reads one request at a time per
-// connection (keep-alive and pipelining), enforces the size limits, timeouts and the connection
-// cap, and hands each request to the Handler. Malformed requests are answered 4xx in OpenAI's
-// error format and the connection is closed; nothing a client sends can throw past this class.
+// The HTTP/1.1 listener on Boost.Beast: keep-alive, bounded headers and bodies, read and idle
+// timeouts (a client that sends slowly or not at all is dropped, so slowloris cannot hold a
+// connection), a connection cap (beyond it a new connection gets 503 and is closed), and a
+// graceful stop: stop accepting, let in-flight exchanges finish until a deadline, then close the rest.
 
 #include <chrono>
 #include <cstdint>
@@ -12,41 +12,39 @@
 #include "core/result.h"
 #include "server/exchange.h"
 
-namespace boost::asio {
-class io_context;
-}
-
 namespace citadel::server {
 
-struct HttpLimits {
-  size_t max_body_bytes = 1 << 20;
-  size_t max_header_bytes = 16 << 10;
-  std::chrono::milliseconds idle_timeout{30000};   // waiting for (the headers of) the next request
-  std::chrono::milliseconds read_timeout{30000};   // the body, once the headers are in
-  std::chrono::milliseconds write_timeout{30000};  // each write
-  int max_connections = 256;                       // beyond it: 503 and close
+struct ServerLimits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};   // to receive one whole request
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{60'000};  // per write to a slow reader
+  int max_connections = 1024;
+  int io_threads = 2;
 };
 
 class HttpServer {
  public:
-  // Binds and listens on host:port (port 0: an ephemeral one). All I/O runs on `io`.
-  static Result<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io, const std::string& host,
-                                                    uint16_t port, const HttpLimits& limits, Handler handler);
-  ~HttpServer();
+  // Binds host:port (port 0: an ephemeral one) and starts serving on io_threads threads.
+  // Errors: an address that does not parse, a port in use.
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& host, uint16_t port, const ServerLimits& limits,
+                                                   Handler handler);
+  ~HttpServer();  // Stop(0) if still running
 
-  uint16_t port() const;  // the bound port
-  std::string address() const;  // "http://127.0.0.1:PORT" ("[::1]" for IPv6)
+  uint16_t port() const;
+  int open_connections() const;
 
-  // Stops accepting, closes idle connections; requests in flight finish (their connection then
-  // closes). On the I/O thread.
+  // Graceful stop in steps, so that the owner can cancel in-flight work between them: new
+  // connections are refused, then WaitIdle waits until every connection has closed (keep-alive
+  // connections close after their current exchange) or `drain` passed, returning whether all did.
   void StopAccepting();
-  // Closes every connection now. On the I/O thread.
-  void CloseAll();
-  int connections() const;
-
-  struct State;  // opaque; public only so the connection code in the .cpp can name it
+  bool WaitIdle(std::chrono::milliseconds drain);
+  // StopAccepting, WaitIdle(drain), then closes what is left and joins the threads.
+  bool Stop(std::chrono::milliseconds drain);
 
  private:
+  struct State;
   explicit HttpServer(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };

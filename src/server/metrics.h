@@ -1,50 +1,54 @@
 #pragma once
-// The server's own counters and histograms, rendered with the engine's gauges as Prometheus text
-// (exposition format 0.0.4) for GET /metrics.
+// The server's Prometheus metrics: request counts by endpoint and status, token counters, and
+// latency histograms, rendered with the engine's gauges in the text exposition format (0.0.4).
+// Thread-safe: connections record from any io thread.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <utility>
-#include <vector>
-
-#include "engine/engine.h"
 
 namespace citadel::server {
 
+// Engine figures sampled at render time.
+struct EngineGauges {
+  int waiting = 0;
+  int running = 0;
+  int kv_blocks_used = 0;
+  int kv_blocks_total = 0;
+  uint64_t prefix_lookups = 0;
+  uint64_t prefix_hits = 0;
+  uint64_t preemptions = 0;
+};
+
 class Histogram {
  public:
-  explicit Histogram(std::vector<double> upper_bounds);
-  void Observe(double value);
-  // The _bucket{le=...}, _sum and _count lines of `name`.
-  void Render(std::string& out, std::string_view name) const;
+  static constexpr std::array<double, 12> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  void Observe(double seconds);
+  void Render(std::string& out, const std::string& name, const std::string& help) const;
 
  private:
-  std::vector<double> bounds_;
-  std::vector<uint64_t> counts_;  // per bucket, not cumulative; the last is +Inf
-  double sum_ = 0;
+  std::array<uint64_t, kBounds.size()> counts_{};
   uint64_t count_ = 0;
+  double sum_ = 0;
 };
 
 class Metrics {
  public:
-  Metrics();
-  // endpoint: the route pattern ("/v1/models/{id}"), never the raw path, so labels stay bounded.
-  void CountRequest(std::string_view endpoint, int status);
-  void CountUsage(const engine::Usage& usage);
+  void CountRequest(const std::string& endpoint, int status);
+  void CountTokens(int prompt, int completion);
   void ObserveTimeToFirstToken(double seconds);
   void ObserveTimePerOutputToken(double seconds);
-  void CountCancelledByClient();
 
-  std::string Render(const engine::EngineStats& stats) const;
+  std::string Render(const EngineGauges& engine) const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;  // guarded by mu_
-  uint64_t prompt_tokens_ = 0, cached_prompt_tokens_ = 0, completion_tokens_ = 0, client_cancels_ = 0;  // mu_
-  Histogram ttft_, tpot_;  // guarded by mu_
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  uint64_t prompt_tokens_ = 0, completion_tokens_ = 0;
+  Histogram ttft_, tpot_;
 };
 
 }  // namespace citadel::server

@@ -2,192 +2,323 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <atomic>
+#include <ctime>
+#include <map>
 #include <random>
 
-#include "api/chat_request.h"
-#include "api/completion_request.h"
-#include "api/prompt.h"
 #include "api/responses.h"
-#include "engine/engine.h"
-#include "server/error_response.h"
-#include "server/generation.h"
-#include "server/metrics.h"
-#include "server/response_formats.h"
-#include "tokenizer/tokenizer.h"
+#include "server/event_pipe.h"
 
 namespace citadel::server {
+
+namespace asio = boost::asio;
+using api::Json;
+
 namespace {
 
-using ExchangePtr = std::shared_ptr<Exchange>;
-constexpr int kSimpleChatMaxTokens = 256;
+HttpResponse JsonResponse(int status, const Json& body) { return {status, "application/json", api::Dump(body), {}}; }
 
-api::ResponseMeta Meta(const ServiceContext& context, std::string_view prefix) {
-  std::random_device entropy;
-  const uint64_t r = (static_cast<uint64_t>(entropy()) << 32) | entropy();
-  return {.id = fmt::format("{}-{:016x}", prefix, r),
-          .model = context.model_id,
-          .created = static_cast<int64_t>(std::time(nullptr)),
-          .system_fingerprint = "fp_citadel"};
+// Built by a function, not a braced initializer: g++ 12 mis-compiles aggregates initialized from
+// string literals inside co_await expressions.
+api::ApiError MakeError(int status, std::string message, std::string type, std::string param, std::string code) {
+  return {status, std::move(message), std::move(type), std::move(param), std::move(code)};
 }
 
-bool IsJson(std::string_view content_type) {
-  std::string lower(content_type.substr(0, content_type.find(';')));
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  lower.erase(std::remove(lower.begin(), lower.end(), ' '), lower.end());
-  return lower == "application/json";
+HttpResponse MakeResponse(int status, std::string content_type, std::string body) {
+  return {status, std::move(content_type), std::move(body), {}};
 }
 
-// The body as a JSON object, or nullopt after answering 415/400.
-std::optional<api::Json> JsonBody(const ExchangePtr& ex) {
-  const std::string_view type = ex->request().Header("Content-Type");
-  if (!IsJson(type)) {
-    ex->Respond(ErrorResponse({.status = 415,
-                               .message = fmt::format("Unsupported Content-Type '{}': send application/json", type)}));
-    return std::nullopt;
-  }
-  auto body = api::ParseBodyObject(ex->request().body);
-  if (!body) {
-    ex->Respond(ErrorResponse(api::InvalidRequest(body.error())));
-    return std::nullopt;
-  }
-  return std::move(*body);
+HttpResponse ErrorResponse(const api::ApiError& e) {
+  HttpResponse r{e.status, "application/json", api::ErrorJson(e), {}};
+  if (e.status == 429 || e.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
-// Errors every generating endpoint checks before encoding: wrong model, an engine that failed.
-bool Admissible(ServiceContext& context, const ExchangePtr& ex, const std::string& model) {
-  if (model != context.model_id) {
-    ex->Respond(ErrorResponse(api::ModelNotFound(model)));
-    return false;
-  }
-  if (!context.engine.Stats().healthy) {
-    ex->Respond(ErrorResponse({.status = 503, .message = "the inference engine has failed and is not serving",
-                               .type = "server_error", .code = "service_unavailable", .retry_after_seconds = 5}));
-    return false;
-  }
-  return true;
+std::string RandomId(const char* prefix) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{}{:016x}{:08x}", prefix, rng(), static_cast<uint32_t>(rng()));
 }
 
-// n requests of the prompt; choice j draws with stream j so equal seeds still give n samples.
-void AppendChoices(std::vector<engine::Request>& out, const std::vector<int32_t>& prompt,
-                   const engine::SamplingParams& sampling, int n) {
-  for (int j = 0; j < n; ++j) {
-    engine::Request r;
-    r.prompt = prompt;
-    r.sampling = sampling;
-    r.stream = static_cast<uint32_t>(j);
-    out.push_back(std::move(r));
-  }
-}
+double Seconds(engine::Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-Result<std::vector<int32_t>> EncodeMessages(ServiceContext& context, const api::Json& messages) {
-  if (context.chat == nullptr) {
-    return Err("messages: the model '{}' has no chat template; use /v1/completions", context.model_id);
-  }
-  return api::EncodeChat(*context.chat, context.tokenizer, messages, context.render_options());
-}
+// One choice of a generation (one engine request) as it accumulates.
+struct ChoiceState {
+  size_t index = 0;
+  size_t prompt = 0;
+  std::string text;
+  std::vector<int32_t> tokens;
+  std::vector<engine::SampledToken> logprobs;
+  engine::Finish finish = engine::Finish::kNone;
+  std::string error;
+  engine::Usage usage;
+  engine::Clock::time_point first{}, last{};
+};
 
-// The body parsed by `parse` (ParseChatRequest, ParseCompletionRequest) for the served model and
-// a working engine; nullopt after answering the error.
-template <class Parse>
-auto Admit(ServiceContext& context, const ExchangePtr& ex, Parse parse)
-    -> std::optional<typename decltype(parse(api::Json(), 0))::value_type> {
-  auto body = JsonBody(ex);
-  if (!body) return std::nullopt;
-  auto request = parse(*body, context.tokenizer.vocab_size());
-  if (!request) {
-    ex->Respond(ErrorResponse(api::InvalidRequest(request.error())));
-    return std::nullopt;
-  }
-  if (!Admissible(context, ex, request->options.model)) return std::nullopt;
-  return std::move(*request);
-}
-
-void ChatCompletions(ServiceContext& context, const ExchangePtr& ex) {
-  auto request = Admit(context, ex, api::ParseChatRequest);
-  if (!request) return;
-  const api::GenerationOptions& o = request->options;
-  auto prompt = EncodeMessages(context, request->messages);
-  if (!prompt) return ex->Respond(ErrorResponse(api::InvalidRequest(prompt.error())));
-  std::vector<engine::Request> requests;
-  AppendChoices(requests, *prompt, o.sampling, o.n);
-  Generate(context, ex, std::move(requests), o, "messages",
-           ChatFormat(Meta(context, "chatcmpl"), context.tokenizer, o.sampling.logprobs, o.include_usage));
-}
-
-void Completions(ServiceContext& context, const ExchangePtr& ex) {
-  auto request = Admit(context, ex, api::ParseCompletionRequest);
-  if (!request) return;
-  const api::GenerationOptions& o = request->options;
-  std::vector<engine::Request> requests;
-  std::vector<std::string> echo;
-  for (const std::string& text : request->prompts) {
-    auto prompt = api::EncodeText(context.tokenizer, text);
-    if (!prompt) return ex->Respond(ErrorResponse(api::InvalidRequest(prompt.error())));
-    AppendChoices(requests, *prompt, o.sampling, o.n);
-    echo.insert(echo.end(), static_cast<size_t>(o.n), request->echo ? text : std::string());
-  }
-  Generate(context, ex, std::move(requests), o, "prompt",
-           CompletionFormat(Meta(context, "cmpl"), context.tokenizer, o.sampling.logprobs, o.include_usage,
-                            std::move(echo)));
-}
-
-// POST /chat {"prompt": "...", "max_tokens": 256} -> {"response": "..."}: one user turn, greedy
-// unless "temperature" says otherwise.
-void SimpleChat(ServiceContext& context, const ExchangePtr& ex) {
-  auto body = JsonBody(ex);
-  if (!body) return;
-  auto parse = [&]() -> Result<api::GenerationOptions> {
-    CITADEL_ASSIGN_OR_RETURN(auto prompt, api::OptionalString(*body, "prompt"));
-    if (!prompt) return Err("prompt: you must provide a prompt string");
-    api::Json with_model = *body;
-    with_model["model"] = context.model_id;
-    with_model["messages"] = api::Json::array({{{"role", "user"}, {"content", *prompt}}});
-    if (!body->contains("max_tokens")) with_model["max_tokens"] = kSimpleChatMaxTokens;
-    with_model.erase("stream");
-    with_model.erase("n");
-    CITADEL_ASSIGN_OR_RETURN(auto chat, api::ParseChatRequest(with_model, context.tokenizer.vocab_size()));
-    return chat.options;
-  };
-  auto options = parse();
-  if (!options) return ex->Respond(ErrorResponse(api::InvalidRequest(options.error())));
-  if (!Admissible(context, ex, options->model)) return;
-  const api::Json messages = api::Json::array({{{"role", "user"}, {"content", (*body)["prompt"]}}});
-  auto prompt = EncodeMessages(context, messages);
-  if (!prompt) return ex->Respond(ErrorResponse(api::InvalidRequest(prompt.error())));
-  std::vector<engine::Request> requests;
-  AppendChoices(requests, *prompt, options->sampling, 1);
-  Generate(context, ex, std::move(requests), *options, "prompt", SimpleChatFormat(Meta(context, "chat")));
-}
-
-HttpResponse Json(int status, const api::Json& body) { return {.status = status, .body = api::Dump(body)}; }
+struct Route {
+  const char* path;
+  const char* method;
+  std::optional<api::Endpoint> generation;
+};
+// Namespace scope: g++ 12 cannot initialize a static array inside a coroutine.
+const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat},
+                         {"/v1/completions", "POST", api::Endpoint::kCompletion},
+                         {"/chat", "POST", api::Endpoint::kSimpleChat},
+                         {"/v1/models", "GET", std::nullopt},
+                         {"/healthz", "GET", std::nullopt},
+                         {"/readyz", "GET", std::nullopt},
+                         {"/metrics", "GET", std::nullopt}};
 
 }  // namespace
 
-void AddRoutes(Router& router, ServiceContext& context) {
-  ServiceContext* c = &context;
-  router.Add("POST", "/v1/chat/completions", [c](const ExchangePtr& ex, const std::string&) { ChatCompletions(*c, ex); });
-  router.Add("POST", "/v1/completions", [c](const ExchangePtr& ex, const std::string&) { Completions(*c, ex); });
-  router.Add("POST", "/chat", [c](const ExchangePtr& ex, const std::string&) { SimpleChat(*c, ex); });
-  router.Add("GET", "/v1/models", [c](const ExchangePtr& ex, const std::string&) {
-    ex->Respond({.body = api::ModelsBody(c->model_id, c->created)});
-  });
-  router.Add("GET", "/v1/models/{id}", [c](const ExchangePtr& ex, const std::string& id) {
-    if (id != c->model_id) return ex->Respond(ErrorResponse(api::ModelNotFound(id)));
-    ex->Respond({.body = api::Dump(api::ModelObject(c->model_id, c->created))});
-  });
-  router.Add("GET", "/healthz", [](const ExchangePtr& ex, const std::string&) {
-    ex->Respond(Json(200, {{"status", "ok"}}));
-  });
-  router.Add("GET", "/readyz", [c](const ExchangePtr& ex, const std::string&) {
-    const bool healthy = c->engine.Stats().healthy;
-    const bool ready = healthy && !c->draining;
-    ex->Respond(Json(ready ? 200 : 503, {{"status", ready ? "ready" : c->draining ? "draining" : "engine failed"}}));
-  });
-  router.Add("GET", "/metrics", [c](const ExchangePtr& ex, const std::string&) {
-    ex->Respond({.content_type = "text/plain; version=0.0.4; charset=utf-8",
-                 .body = c->metrics.Render(c->engine.Stats())});
-  });
+OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
+                           const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics)
+    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics),
+      created_(static_cast<int64_t>(std::time(nullptr))) {
+  model_.id = options_.model_id;
+  model_.tokenizer = &tokenizer;
+  model_.chat = chat;
+  model_.default_max_tokens = options_.default_max_tokens;
+}
+
+HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,
+                                   std::optional<api::Endpoint>& generation) {
+  const std::string& path = req.path;
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes) {
+    if (path == r.path) route = &r;
+  }
+  const bool model_path = path.rfind("/v1/models/", 0) == 0;
+  if (route == nullptr && !model_path) {
+    name = "other";
+    return ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, path), "invalid_request_error",
+                                   {}, "not_found"));
+  }
+  name = route != nullptr ? route->path : "/v1/models/{id}";
+  const char* allowed = route != nullptr ? route->method : "GET";
+  if (req.method != allowed) {
+    HttpResponse r = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, path, allowed),
+                                             "invalid_request_error", {}, "method_not_allowed"));
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  if (route != nullptr && route->generation) {
+    generation = route->generation;
+    return {};
+  }
+  if (model_path) {
+    const std::string id = path.substr(std::string_view("/v1/models/").size());
+    if (id != model_.id) {
+      return ErrorResponse(MakeError(404, fmt::format("The model '{}' does not exist", id), "invalid_request_error",
+                                     "model", "model_not_found"));
+    }
+    return JsonResponse(200, api::ModelJson(model_.id, created_));
+  }
+  if (path == "/v1/models") return JsonResponse(200, api::ModelListJson(model_.id, created_));
+  if (path == "/healthz") return JsonResponse(200, {{"status", "ok"}});
+  const engine::EngineStats s = engine_.Stats();
+  if (path == "/readyz") {
+    return s.healthy ? JsonResponse(200, {{"status", "ready"}, {"model", model_.id}})
+                     : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy"));
+  }
+  const EngineGauges gauges{s.waiting,        s.running,     s.kv_blocks_used, s.kv_blocks_total,
+                            s.prefix_lookups, s.prefix_hits, s.preemptions};
+  metrics_.CountRequest(name, 200);  // counted before rendering, so the scrape sees itself
+  name.clear();
+  return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(gauges));
+}
+
+// Coroutines below keep every temporary out of co_await expressions: g++ 12 destroys some of them
+// twice (a double free seen on /metrics), so responses and frames are named locals.
+asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name, const HttpResponse& response) {
+  if (!name.empty()) metrics_.CountRequest(name, response.status);
+  co_await ex.Respond(response);
+}
+
+asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
+  std::string name;
+  std::optional<api::Endpoint> generation;
+  const HttpResponse response = Dispatch(ex.request(), name, generation);
+  if (generation) {
+    co_await Generate(ex, *generation, name);
+  } else {
+    co_await Answer(ex, name, response);
+  }
+}
+
+asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name) {
+  const HttpRequest& req = ex.request();
+  if (const std::string_view type = req.Header("content-type"); !type.empty() && type.rfind("application/json", 0) != 0) {
+    const HttpResponse r = ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
+                                                   "invalid_request_error", {}, "unsupported_media_type"));
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  api::ParseResult parsed = api::ParseGenerationRequest(endpoint, req.body, model_);
+  if (auto* error = std::get_if<api::ApiError>(&parsed)) {
+    const HttpResponse r = ErrorResponse(*error);
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
+  const bool chat = endpoint != api::Endpoint::kCompletion;
+
+  // One engine request per prompt and choice; they share one pipe.
+  auto pipe = EventPipe::Create(ex.executor());
+  std::map<engine::RequestId, ChoiceState> choices;
+  const auto deadline = engine::Clock::now() + options_.request_timeout;
+  const auto start = engine::Clock::now();
+  for (size_t p = 0; p < g.prompts.size(); ++p) {
+    for (int i = 0; i < g.n; ++i) {
+      engine::Request r;
+      r.prompt = g.prompts[p];
+      r.sampling = g.sampling;
+      r.stream = static_cast<uint32_t>(i);
+      r.deadline = deadline;
+      r.ignore_end_of_generation = g.ignore_eos;
+      auto id = engine_.Submit(std::move(r), pipe->Sink());
+      if (!id) {
+        for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
+        const HttpResponse r = ErrorResponse(api::FromEngineError(id.error()));
+        co_await Answer(ex, name, r);
+        co_return;
+      }
+      choices[*id] = {p * static_cast<size_t>(g.n) + static_cast<size_t>(i), p};
+    }
+  }
+  const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
+  const char* chunk_object = chat ? "chat.completion.chunk" : "text_completion";
+  const auto cancel_all = [&] {
+    for (const auto& [rid, state] : choices) {
+      if (state.finish == engine::Finish::kNone) engine_.Cancel(rid);
+    }
+  };
+  bool streaming = false;
+  if (g.stream) {
+    streaming = co_await ex.StartEvents();
+    if (!streaming) {
+      cancel_all();
+      co_return;
+    }
+    metrics_.CountRequest(name, 200);
+    if (chat) {
+      for (const auto& [rid, c] : choices) {
+        const Json delta = {{"role", "assistant"}, {"content", ""}};
+        const std::string frame = "data: " + api::Dump(api::ChatChunkJson(id, created_, model_.id, c.index, delta, "", nullptr)) + "\n\n";
+        if (!co_await ex.WriteEvent(frame)) {
+          cancel_all();
+          co_return;
+        }
+      }
+    }
+  }
+  const auto logprobs_json = [&](const ChoiceState& c, std::span<const int32_t> tokens,
+                                 std::span<const engine::SampledToken> lps, size_t offset) -> Json {
+    if (!g.sampling.logprobs) return nullptr;
+    return chat ? api::ChatLogprobsJson(tokenizer_, tokens, lps)
+                : api::CompletionLogprobsJson(tokenizer_, tokens, lps, offset + c.text.size());
+  };
+
+  size_t done = 0;
+  bool client_gone = false;
+  std::string failure;
+  while (done < choices.size()) {
+    engine::Event e = co_await pipe->Next();
+    ChoiceState& c = choices.at(e.id);
+    if (!e.tokens.empty() && c.first == engine::Clock::time_point{}) c.first = e.time;
+    if (!e.tokens.empty()) c.last = e.time;
+    const std::string finish =
+        e.finish == engine::Finish::kStop || e.finish == engine::Finish::kLength ? std::string(engine::FinishName(e.finish))
+        : e.finish == engine::Finish::kNone                                      ? std::string()
+                                                                                 : std::string("stop");
+    if (streaming && !client_gone && (!e.text.empty() || e.finish != engine::Finish::kNone || g.sampling.logprobs)) {
+      const std::string echo = g.echo && c.text.empty() && c.tokens.empty() ? g.prompt_texts[c.prompt] : "";
+      const Json lp = logprobs_json(c, e.tokens, e.logprobs, 0);
+      const Json chunk =
+          chat ? api::ChatChunkJson(id, created_, model_.id, c.index,
+                                    e.text.empty() ? Json::object() : Json{{"content", e.text}}, finish, lp)
+               : Json{{"id", id},
+                      {"object", chunk_object},
+                      {"created", created_},
+                      {"model", model_.id},
+                      {"choices", Json::array({api::CompletionChoiceJson(c.index, echo + e.text, finish, lp)})}};
+      const std::string frame = "data: " + api::Dump(chunk) + "\n\n";
+      if (!co_await ex.WriteEvent(frame)) {
+        client_gone = true;
+        cancel_all();  // the rest of the events still arrive (as cancelled) and are drained below
+      }
+    }
+    c.text += e.text;
+    c.tokens.insert(c.tokens.end(), e.tokens.begin(), e.tokens.end());
+    c.logprobs.insert(c.logprobs.end(), e.logprobs.begin(), e.logprobs.end());
+    if (e.finish != engine::Finish::kNone) {
+      c.finish = e.finish;
+      c.usage = e.usage;
+      if (e.finish == engine::Finish::kError) failure = e.error;
+      ++done;
+    }
+  }
+
+  int prompt_tokens = 0, completion_tokens = 0, cached = 0;
+  std::vector<size_t> counted_prompts;
+  for (const auto& [rid, c] : choices) {
+    completion_tokens += c.usage.completion_tokens;
+    if (std::find(counted_prompts.begin(), counted_prompts.end(), c.prompt) == counted_prompts.end()) {
+      counted_prompts.push_back(c.prompt);
+      prompt_tokens += c.usage.prompt_tokens;
+      cached += c.usage.cached_prompt_tokens;
+    }
+    if (c.first != engine::Clock::time_point{}) {
+      metrics_.ObserveTimeToFirstToken(Seconds(c.first - start));
+      if (c.tokens.size() > 1) metrics_.ObserveTimePerOutputToken(Seconds(c.last - c.first) / static_cast<double>(c.tokens.size() - 1));
+    }
+  }
+  metrics_.CountTokens(prompt_tokens, completion_tokens);
+  const Json usage = api::UsageJson(prompt_tokens, completion_tokens, cached);
+  if (streaming) {
+    if (client_gone) co_return;
+    std::string tail;
+    if (!failure.empty()) {
+      tail = "data: " + api::ErrorJson(MakeError(500, failure, "server_error", {}, {})) + "\n\n";
+    } else if (g.include_usage) {
+      tail = "data: " + api::Dump(api::UsageChunkJson(id, chunk_object, created_, model_.id, usage)) + "\n\n";
+    }
+    tail += "data: [DONE]\n\n";
+    co_await ex.WriteEvent(tail);
+    co_await ex.EndEvents();
+    co_return;
+  }
+  if (!failure.empty()) {
+    const HttpResponse r = ErrorResponse(MakeError(500, failure, "server_error", {}, {}));
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  bool cancelled = false;
+  for (const auto& [rid, c] : choices) cancelled = cancelled || c.finish == engine::Finish::kCancelled;
+  if (cancelled) {
+    const HttpResponse r = ErrorResponse(
+        MakeError(503, "the request was cancelled (deadline passed or server stopping)", "server_error", {}, "cancelled"));
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  std::vector<Json> out(choices.size());
+  std::string simple;
+  for (const auto& [rid, c] : choices) {
+    const std::string finish(engine::FinishName(c.finish));
+    if (chat) {
+      out[c.index] = api::ChatChoiceJson(c.index, c.text, finish, g.sampling.logprobs ? api::ChatLogprobsJson(tokenizer_, c.tokens, c.logprobs) : Json());
+    } else {
+      const std::string echo = g.echo ? g.prompt_texts[c.prompt] : "";
+      out[c.index] = api::CompletionChoiceJson(
+          c.index, echo + c.text, finish,
+          g.sampling.logprobs ? api::CompletionLogprobsJson(tokenizer_, c.tokens, c.logprobs, echo.size()) : Json());
+    }
+    if (c.index == 0) simple = c.text;
+  }
+  const HttpResponse r = endpoint == api::Endpoint::kSimpleChat ? JsonResponse(200, {{"response", simple}})
+                         : chat ? JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage))
+                                : JsonResponse(200, api::CompletionJson(id, created_, model_.id, out, usage));
+  co_await Answer(ex, name, r);
 }
 
 }  // namespace citadel::server

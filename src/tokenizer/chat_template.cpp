@@ -1,5 +1,7 @@
 #include "tokenizer/chat_template.h"
 
+#include <ctime>
+
 namespace citadel::tokenizer {
 
 Result<ChatTemplate> ChatTemplate::Create(std::string_view source, std::string bos_token, std::string eos_token,
@@ -41,6 +43,24 @@ Result<std::string> ChatTemplate::Render(const nlohmann::ordered_json& messages,
   request.add_generation_prompt = add_generation_prompt;
   request.extra = extra;
   return Render(request, render);
+}
+
+Result<ChatTemplate> LoadChatTemplate(const gguf::GgufFile& file, const Tokenizer& tok) {
+  auto source = file.Get<std::string>("tokenizer.chat_template");
+  if (!source) return Err("the model has no chat template ({})", source.error().message);
+  auto text_of = [&tok](int32_t id) { return id >= 0 ? std::string(tok.Piece(id)) : std::string(); };
+  auto chat = ChatTemplate::Create(*source, text_of(tok.bos()), text_of(tok.eos()));
+  if (!chat) return Err("chat template: {}", chat.error().message);
+  return std::move(*chat);
+}
+
+jinja::RenderOptions TodayRenderOptions() {
+  jinja::RenderOptions options;
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  options.today = jinja::CivilDate{utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday};
+  return options;
 }
 
 }  // namespace citadel::tokenizer

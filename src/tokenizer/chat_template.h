@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "gguf/gguf_file.h"
 #include "jinja/template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace citadel::tokenizer {
 
@@ -49,5 +51,12 @@ class ChatTemplate {
   std::string bos_token_;
   std::string eos_token_;
 };
+
+// The model's own template (GGUF `tokenizer.chat_template`) with its BOS/EOS texts from the
+// tokenizer. Errors: no template in the file, or one the interpreter cannot run.
+Result<ChatTemplate> LoadChatTemplate(const gguf::GgufFile& file, const Tokenizer& tok);
+
+// Render options with today's date (UTC) for strftime_now().
+jinja::RenderOptions TodayRenderOptions();
 
 }  // namespace citadel::tokenizer
