@@ -49,6 +49,12 @@ class Exchange {
   virtual boost::asio::awaitable<bool> WriteEvent(std::string_view chunk) = 0;
   // Ends the stream (the last chunk).
   virtual boost::asio::awaitable<void> EndEvents() = 0;
+
+  // Runs `callback` once, on the connection's executor, if the client closes its connection while
+  // this exchange is in progress: a generation waiting for tokens (whole or streamed) learns at
+  // once that nobody is waiting for it, not at its next write. Null clears it. The callback is
+  // dropped when the exchange ends.
+  virtual void OnClientGone(std::function<void()> callback) = 0;
 };
 
 // What the server calls for each request; it must answer through the exchange and never throw

@@ -9,11 +9,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -68,11 +70,48 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
 
 namespace {
 
+// Watches a connection for its client leaving while an exchange is in progress: waits until the
+// socket is readable, then peeks. End of stream or an error there means the client is gone; bytes
+// of a pipelined next request end the watch (they are read after the exchange). Shared with the
+// pending wait, which may complete after the exchange ended (then `active` is false).
+struct GoneWatch {
+  bool active = true;
+  std::function<void()> callback;
+
+  static void Arm(const std::shared_ptr<GoneWatch>& watch, tcp::socket& socket) {
+    socket.async_wait(tcp::socket::wait_read, [watch, &socket](beast::error_code ec) {
+      if (!watch->active || !watch->callback) return;
+      char byte = 0;
+      const ssize_t n = ec ? -1 : ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;  // a pipelined request: the client is still there
+      if (n < 0 && !ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Arm(watch, socket);
+      if (ec == asio::error::operation_aborted) return;  // the connection is being closed by us
+      auto callback = std::move(watch->callback);
+      watch->callback = nullptr;
+      callback();
+    });
+  }
+};
+
 // The exchange of one request on a connection's stream.
 class ConnectionExchange final : public Exchange {
  public:
   ConnectionExchange(beast::tcp_stream& stream, HttpRequest request, bool keep_alive, const ServerLimits& limits)
       : stream_(stream), request_(std::move(request)), keep_alive_(keep_alive), limits_(limits) {}
+  ~ConnectionExchange() override {
+    if (watch_) watch_->active = false;
+  }
+
+  void OnClientGone(std::function<void()> callback) override {
+    if (!watch_) {
+      if (!callback) return;
+      watch_ = std::make_shared<GoneWatch>();
+      watch_->callback = std::move(callback);
+      GoneWatch::Arm(watch_, stream_.socket());
+      return;
+    }
+    watch_->callback = std::move(callback);
+  }
 
   const HttpRequest& request() const override { return request_; }
   asio::any_io_executor executor() const override { return stream_.get_executor(); }
@@ -134,6 +173,7 @@ class ConnectionExchange final : public Exchange {
   bool keep_alive_;
   const ServerLimits& limits_;
   bool answered_ = false, streaming_ = false, broken_ = false;
+  std::shared_ptr<GoneWatch> watch_;  // armed by the first OnClientGone
 };
 
 HttpRequest ToRequest(const http::request<http::string_body>& req) {

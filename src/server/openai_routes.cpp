@@ -193,6 +193,17 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       if (state.finish == engine::Finish::kNone) engine_.Cancel(rid);
     }
   };
+  // A client that leaves cancels its choices at once, whether it waits for a whole answer or for
+  // a stream's next tokens; their events then arrive as cancelled and are drained below.
+  bool client_gone = false;
+  ex.OnClientGone([&] {
+    client_gone = true;
+    cancel_all();
+  });
+  struct Unwatch {
+    Exchange& ex;
+    ~Unwatch() { ex.OnClientGone(nullptr); }
+  } unwatch{ex};
   bool streaming = false;
   if (g.stream) {
     streaming = co_await ex.StartEvents();
@@ -220,7 +231,6 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   };
 
   size_t done = 0;
-  bool client_gone = false;
   std::string failure;
   while (done < choices.size()) {
     engine::Event e = co_await pipe->Next();
@@ -288,6 +298,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     co_await ex.EndEvents();
     co_return;
   }
+  if (client_gone) co_return;  // nobody to answer
   if (!failure.empty()) {
     const HttpResponse r = ErrorResponse(MakeError(500, failure, "server_error", {}, {}));
     co_await Answer(ex, name, r);
