@@ -336,9 +336,14 @@ void HttpServer::State::CloseStreams(bool idle_only) {
 
 void HttpServer::StopAccepting() {
   if (state_->stopping.exchange(true)) return;
-  asio::post(state_->io, [s = state_] {
-    beast::error_code ignored;
-    s->acceptor.close(ignored);
+  // A weak reference: when Stop stops the io_context before this runs, the queued handler is
+  // destroyed with the io_context, which the State owns; a strong one would keep the State (and
+  // with it the io_context and the handler) alive forever.
+  asio::post(state_->io, [weak = std::weak_ptr<State>(state_)] {
+    if (auto s = weak.lock()) {
+      beast::error_code ignored;
+      s->acceptor.close(ignored);
+    }
   });
   // Keep-alive connections between requests close now; busy ones after their exchange.
   state_->CloseStreams(/*idle_only=*/true);
