@@ -92,6 +92,13 @@ bool ParseMessages(Fields& f, const ModelContext& model, GenerationRequest& out)
     std::string problem;
     const auto text = ContentText(m.contains("content") ? m["content"] : json(), problem);
     if (!text) return f.Fail(fmt::format("{}.content {}", param, problem), "messages");
+    for (const std::string& control : model.control_texts) {
+      if (text->find(control) != std::string::npos) {
+        return f.Fail(fmt::format("{}.content contains the control token text '{}', which is not allowed in messages",
+                                  param, control),
+                      "messages");
+      }
+    }
     json copy = m;
     copy["role"] = role == "developer" ? "system" : role;  // templates know system, not developer
     copy["content"] = *text;
@@ -183,6 +190,16 @@ bool ParseLogitBias(Fields& f, engine::SamplingParams& sampling) {
 }
 
 }  // namespace
+
+std::vector<std::string> ControlTokenTexts(const tokenizer::Tokenizer& tokenizer) {
+  std::vector<std::string> texts;
+  for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    // Texts of three bytes or fewer (e.g. "<s>", also an HTML tag) are too common in ordinary text
+    // to refuse, and do not forge a turn.
+    if (tokenizer.IsControl(id) && tokenizer.Piece(id).size() > 3) texts.emplace_back(tokenizer.Piece(id));
+  }
+  return texts;
+}
 
 ParseResult ParseGenerationRequest(Endpoint endpoint, std::string_view body_text, const ModelContext& model) {
   const json body = json::parse(body_text, nullptr, /*allow_exceptions=*/false);
