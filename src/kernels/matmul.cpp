@@ -9,6 +9,7 @@
 #include "kernels/dot.h"
 #include "kernels/gemm_f32.h"
 #include "kernels/x86/k_dots.h"
+#include "kernels/x86/k_tiles.h"
 #include "kernels/x86/q8_tiles.h"
 #include "quant/quant.h"
 
@@ -58,12 +59,20 @@ PreparedBatch::Path PathFor(TensorType type) {
   }
 }
 
+// The x86 tile kernel for K-quant weights, or nullptr (other formats, CPUs without AVX2).
+x86::KTileFn KTiles(PreparedBatch::Path path) {
+  using Path = PreparedBatch::Path;
+  if (path == Path::kQ4_K) return x86::TiledKKernel(x86::KWeights::kQ4_K);
+  if (path == Path::kQ6_K) return x86::TiledKKernel(x86::KWeights::kQ6_K);
+  return nullptr;
+}
+
 // Whether a batch of n vectors goes through the float GEMM: formats without an integer tile
 // kernel, once there are enough tokens to amortize dequantizing the weights.
 bool UsesGemm(PreparedBatch::Path path, size_t n) {
   using Path = PreparedBatch::Path;
   if (n < kGemmMinTokens) return false;
-  return path != Path::kQ8_0 && path != Path::kQ4_0 && path != Path::kQ5_0;
+  return path != Path::kQ8_0 && path != Path::kQ4_0 && path != Path::kQ5_0 && KTiles(path) == nullptr;
 }
 
 // Dequantizes kGemmRowChunk rows at a time into scratch and multiplies them with every vector.
@@ -242,6 +251,12 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
   if (UsesGemm(PathFor(w.type), n)) {
     CITADEL_CHECK(scratch.size() >= kGemmRowChunk * w.cols);
     GemmRows(w, row_bytes, floats, n, row_begin, row_end, y, y_stride, scratch);
+    return;
+  }
+  // K-quant batches: the tiles reproduce the decode dot bit for bit, so one token takes the dot
+  // (which streams one row at a time) and every larger batch the tiles.
+  if (const x86::KTileFn tiles = KTiles(PathFor(w.type)); tiles != nullptr && n >= 2) {
+    tiles({w.data.data(), row_bytes, blocks, q8_k.data(), n, row_begin, row_end, y.data(), y_stride});
     return;
   }
   switch (PathFor(w.type)) {

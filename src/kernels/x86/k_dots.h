@@ -1,9 +1,11 @@
 #pragma once
 // Q4_K and Q6_K x Q8_K dot products for decode on x86 with AVX2: unsigned codes times signed activations
 // with the byte multiply-add (maddubs), the sub-block scale applied by the 16-bit multiply-add in
-// the same step, so a super-block reduces to one exact int32 vector scaled once in float. About
-// a quarter above the Highway kernels' rate on AVX2/AVX-512 machines. The getters return nullptr on CPUs
-// (or architectures) without AVX2; callers then use dot.h.
+// the same step, so a super-block reduces to one exact int32 vector scaled once in float (Q4_K's min
+// correction to a second one). About a quarter above the Highway kernels' rate on AVX2/AVX-512
+// machines. The tile kernels of k_tiles.h reproduce these results bit for bit (both are built on
+// k_superblocks.inc), so prompt batches and decode agree. The getters return nullptr on CPUs (or
+// architectures) without AVX2; callers then use dot.h.
 
 #include <cstddef>
 
