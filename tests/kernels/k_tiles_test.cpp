@@ -1,5 +1,5 @@
-// The x86 K-quant tile kernels (AVX2 and AVX-512 VNNI builds, each where the CPU runs it), Q4_K and
-// Q6_K weights: every output must be bit-for-bit the decode dot's (k_dots.h) for its row and token,
+// The x86 K-quant tile kernels (AVX2 and AVX-512 VNNI builds, each where the CPU runs it), Q4_K,
+// Q5_K and Q6_K weights: every output must be bit-for-bit the decode dot's (k_dots.h) for its row and token,
 // whatever the token count, tile shape and row range (batch invariance), and must match the
 // scalar reference. Token counts and row ranges cover every tile shape and remainder; two weight
 // scales make every scale and min pattern occur. Skips on CPUs without the instructions.
@@ -75,6 +75,7 @@ void CheckType(const char* build, KTileFn fn, TensorType type, DotFn dot, Refere
 void CheckBuild(const char* build, bool cpu_has, KTileFn (*get)(KWeights)) {
   if (!cpu_has) GTEST_SKIP() << build << " is not available on this CPU";
   CheckType<quant::BlockQ4_K>(build, get(KWeights::kQ4_K), TensorType::kQ4_K, Q4KDotKernel(), &reference::DotQ4_K);
+  CheckType<quant::BlockQ5_K>(build, get(KWeights::kQ5_K), TensorType::kQ5_K, Q5KDotKernel(), &reference::DotQ5_K);
   CheckType<quant::BlockQ6_K>(build, get(KWeights::kQ6_K), TensorType::kQ6_K, Q6KDotKernel(), &reference::DotQ6_K);
 }
 

@@ -9,12 +9,13 @@
 namespace citadel::kernels::x86 {
 namespace {
 
-float DotQ4K(const quant::BlockQ4_K* w, const quant::BlockQ8_K* x, size_t blocks) {
+template <class Block>  // BlockQ4_K or BlockQ5_K
+float DotQ4K(const Block* w, const quant::BlockQ8_K* x, size_t blocks) {
   __m256 acc = _mm256_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
     Q4KBlock wb;
     UnpackQ4K(w[b], wb);
-    acc = AddQ4K(acc, wb, x[b]);
+    acc = AddQ4K<std::is_same_v<Block, quant::BlockQ5_K>>(acc, wb, x[b]);
   }
   return HorizontalSum(acc);
 }
@@ -31,13 +32,15 @@ float DotQ6K(const quant::BlockQ6_K* w, const quant::BlockQ8_K* x, size_t blocks
 
 }  // namespace
 
-Q4KDotFn Q4KDotKernel() { return CpuHasAvx2() ? &DotQ4K : nullptr; }
+Q4KDotFn Q4KDotKernel() { return CpuHasAvx2() ? &DotQ4K<quant::BlockQ4_K> : nullptr; }
+Q5KDotFn Q5KDotKernel() { return CpuHasAvx2() ? &DotQ4K<quant::BlockQ5_K> : nullptr; }
 Q6KDotFn Q6KDotKernel() { return CpuHasAvx2() ? &DotQ6K : nullptr; }
 
 }  // namespace citadel::kernels::x86
 #else
 namespace citadel::kernels::x86 {
 Q4KDotFn Q4KDotKernel() { return nullptr; }
+Q5KDotFn Q5KDotKernel() { return nullptr; }
 Q6KDotFn Q6KDotKernel() { return nullptr; }
 }  // namespace citadel::kernels::x86
 #endif

@@ -1,7 +1,7 @@
 #pragma once
-// Register-tiled int8 matrix multiply for Q4_K and Q6_K weights against Q8_K activations on x86,
-// for batches of two tokens or more: a tile of a few weight rows x a few tokens is accumulated in
-// registers across the whole row, so each weight super-block is loaded and unpacked (nibbles,
+// Register-tiled int8 matrix multiply for Q4_K, Q5_K and Q6_K weights against Q8_K activations on
+// x86, for batches of two tokens or more: a tile of a few weight rows x a few tokens is accumulated
+// in registers across the whole row, so each weight super-block is loaded and unpacked (nibbles,
 // 6-bit scales) once per tile of tokens and each activation block once per tile of rows.
 //
 // Batch invariance: every (row, token) result is bit-for-bit the decode dot's (k_dots.h, used for
@@ -9,9 +9,9 @@
 // (k_superblocks.inc), whatever the tile shape, token count or instruction set.
 //
 // Two builds of the same code: AVX2 (+FMA, F16C) and AVX-512 VNNI (two 32-byte chunks per 512-bit
-// vector, dpbusd for the byte products and dpwssd applying the sub-block scales). Callers dispatch
-// through TiledKKernel(), which picks by the CPU at run time and returns nullptr on CPUs (or
-// architectures) without AVX2.
+// vector, byte pairs from maddubs scaled and summed by dpwssd, two tokens per float accumulator).
+// Callers dispatch through TiledKKernel(), which picks by the CPU at run time and returns nullptr
+// on CPUs (or architectures) without AVX2.
 
 #include <cstddef>
 
@@ -33,7 +33,7 @@ struct KTileArgs {
 
 using KTileFn = void (*)(const KTileArgs&);
 
-enum class KWeights { kQ4_K, kQ6_K };
+enum class KWeights { kQ4_K, kQ5_K, kQ6_K };
 
 KTileFn TiledKKernel(KWeights weights);
 

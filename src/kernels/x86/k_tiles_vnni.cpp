@@ -1,5 +1,5 @@
 // The AVX-512 VNNI build of k_tiles.inc (compiled with -mavx512vnni -mavx512vl -mavx512bw and the
-// AVX2 flags on x86-64 only): two 32-byte chunks per 512-bit vector, dpbusd and dpwssd for the
+// AVX2 flags on x86-64 only): two 32-byte chunks per 512-bit vector, maddubs and dpwssd for the
 // integer products.
 #include "kernels/x86/k_tiles.h"
 
