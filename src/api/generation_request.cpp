@@ -73,17 +73,6 @@ std::optional<std::string> ContentText(const json& content, std::string& problem
   return text;
 }
 
-// True when `text` encodes differently with control-token parsing on, i.e. it spells a control
-// token such as "<|im_start|>". The rendered prompt is encoded with that parsing on (for the
-// template's own markers), so such text in a message would let a user forge turns of the chat
-// format; encoding the whole rendering at once keeps tokenization at content boundaries identical
-// to llama.cpp's, so such contents are refused instead of encoded separately.
-Result<bool> SpellsControlToken(const tokenizer::Tokenizer& tok, const std::string& text) {
-  CITADEL_ASSIGN_OR_RETURN(auto parsed, tok.Encode(text, {.add_special = false, .parse_special = true}));
-  CITADEL_ASSIGN_OR_RETURN(auto plain, tok.Encode(text, {.add_special = false, .parse_special = false}));
-  return parsed != plain;
-}
-
 bool ParseMessages(Fields& f, const ModelContext& model, GenerationRequest& out) {
   const json* messages = f.Get("messages");
   if (messages == nullptr) return f.Fail("'messages' is required", "messages");
@@ -103,10 +92,12 @@ bool ParseMessages(Fields& f, const ModelContext& model, GenerationRequest& out)
     std::string problem;
     const auto text = ContentText(m.contains("content") ? m["content"] : json(), problem);
     if (!text) return f.Fail(fmt::format("{}.content {}", param, problem), "messages");
-    const auto spells = SpellsControlToken(*model.tokenizer, *text);
-    if (!spells || *spells) {
-      return f.Fail(fmt::format("{}.content contains the text of a control token of the model's chat format", param),
-                    "messages");
+    for (const std::string& control : model.control_texts) {
+      if (text->find(control) != std::string::npos) {
+        return f.Fail(fmt::format("{}.content contains the control token text '{}', which is not allowed in messages",
+                                  param, control),
+                      "messages");
+      }
     }
     json copy = m;
     copy["role"] = role == "developer" ? "system" : role;  // templates know system, not developer
@@ -199,6 +190,16 @@ bool ParseLogitBias(Fields& f, engine::SamplingParams& sampling) {
 }
 
 }  // namespace
+
+std::vector<std::string> ControlTokenTexts(const tokenizer::Tokenizer& tokenizer) {
+  std::vector<std::string> texts;
+  for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    // Texts of three bytes or fewer (e.g. "<s>", also an HTML tag) are too common in ordinary text
+    // to refuse, and do not forge a turn.
+    if (tokenizer.IsControl(id) && tokenizer.Piece(id).size() > 3) texts.emplace_back(tokenizer.Piece(id));
+  }
+  return texts;
+}
 
 ParseResult ParseGenerationRequest(Endpoint endpoint, std::string_view body_text, const ModelContext& model) {
   const json body = json::parse(body_text, nullptr, /*allow_exceptions=*/false);

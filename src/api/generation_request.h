@@ -37,7 +37,15 @@ struct ModelContext {
   const tokenizer::Tokenizer* tokenizer = nullptr;
   const tokenizer::ChatTemplate* chat = nullptr;  // null: the model has none (chat endpoints refuse)
   int default_max_tokens = 0;  // 0: until the context is full
+  // Texts of the vocabulary's control tokens ("<|im_start|>", ...). The rendered conversation is
+  // tokenized with control-token parsing on (the template's own markers must become control
+  // tokens), so message content that contains one of these texts is refused: it would otherwise let
+  // a user forge turns (prompt injection through the template).
+  std::vector<std::string> control_texts;
 };
+
+// The control-token texts of a tokenizer, for ModelContext::control_texts.
+std::vector<std::string> ControlTokenTexts(const tokenizer::Tokenizer& tokenizer);
 
 using ParseResult = std::variant<GenerationRequest, ApiError>;
 

@@ -28,38 +28,7 @@ void RoundLikeQ8_K(std::span<const float> x, std::span<float> out) {
 
 }  // namespace
 
-// QuantizeActivationsQ8_0 is vectorized in quantize_activations.cpp.
-
-void QuantizeActivationsQ8_K(std::span<const float> x, std::span<quant::BlockQ8_K> out) {
-  CITADEL_CHECK(x.size() == out.size() * quant::kSuperBlock);
-  for (size_t b = 0; b < out.size(); ++b) {
-    const float* xb = x.data() + b * quant::kSuperBlock;
-    quant::BlockQ8_K& o = out[b];
-    float amax = 0, max = 0;
-    for (size_t i = 0; i < quant::kSuperBlock; ++i) {
-      if (std::abs(xb[i]) > amax) {
-        amax = std::abs(xb[i]);
-        max = xb[i];
-      }
-    }
-    if (amax == 0.0f) {
-      o.d = 0.0f;
-      std::fill(std::begin(o.qs), std::end(o.qs), int8_t{0});
-      std::fill(std::begin(o.bsums), std::end(o.bsums), int16_t{0});
-      continue;
-    }
-    const float iscale = -127.0f / max;
-    for (size_t i = 0; i < quant::kSuperBlock; ++i) {
-      o.qs[i] = static_cast<int8_t>(std::min(127.0f, std::nearbyint(iscale * xb[i])));
-    }
-    for (size_t j = 0; j < quant::kSuperBlock / 16; ++j) {
-      int sum = 0;
-      for (size_t i = 16 * j; i < 16 * j + 16; ++i) sum += o.qs[i];
-      o.bsums[j] = static_cast<int16_t>(sum);
-    }
-    o.d = 1.0f / iscale;
-  }
-}
+// QuantizeActivationsQ8_0 and QuantizeActivationsQ8_K are vectorized in quantize_activations.cpp.
 
 gguf::TensorType ActivationType(gguf::TensorType type) {
   using T = gguf::TensorType;

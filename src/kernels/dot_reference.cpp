@@ -56,6 +56,11 @@ DotResult DotQ4_K(std::span<const quant::BlockQ4_K> w, std::span<const quant::Bl
                    DequantizeBlocks(gguf::TensorType::kQ8_K, x_q8));
 }
 
+DotResult DotQ5_K(std::span<const quant::BlockQ5_K> w, std::span<const quant::BlockQ8_K> x_q8) {
+  return DotDouble(DequantizeBlocks(gguf::TensorType::kQ5_K, w),
+                   DequantizeBlocks(gguf::TensorType::kQ8_K, x_q8));
+}
+
 DotResult DotQ6_K(std::span<const quant::BlockQ6_K> w, std::span<const quant::BlockQ8_K> x_q8) {
   return DotDouble(DequantizeBlocks(gguf::TensorType::kQ6_K, w),
                    DequantizeBlocks(gguf::TensorType::kQ8_K, x_q8));

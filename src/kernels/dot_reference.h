@@ -21,6 +21,7 @@ DotResult DotF16(std::span<const uint16_t> w_f16, std::span<const float> x);
 DotResult DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8);
 DotResult DotQ4_0(std::span<const quant::BlockQ4_0> w, std::span<const quant::BlockQ8_0> x_q8);
 DotResult DotQ4_K(std::span<const quant::BlockQ4_K> w, std::span<const quant::BlockQ8_K> x_q8);
+DotResult DotQ5_K(std::span<const quant::BlockQ5_K> w, std::span<const quant::BlockQ8_K> x_q8);  // x86 kernels only
 DotResult DotQ6_K(std::span<const quant::BlockQ6_K> w, std::span<const quant::BlockQ8_K> x_q8);
 
 }  // namespace citadel::kernels::reference

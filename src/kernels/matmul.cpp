@@ -9,6 +9,7 @@
 #include "kernels/dot.h"
 #include "kernels/gemm_f32.h"
 #include "kernels/x86/k_dots.h"
+#include "kernels/x86/k_tiles.h"
 #include "kernels/x86/q8_tiles.h"
 #include "quant/quant.h"
 
@@ -53,9 +54,20 @@ PreparedBatch::Path PathFor(TensorType type) {
     // Q5_0 has an integer kernel only where the x86 tiles run; elsewhere it is dequantized.
     case TensorType::kQ5_0: return x86::TiledQ8Kernel(x86::Q8Weights::kQ5_0) != nullptr ? Path::kQ5_0 : Path::kDequantized;
     case TensorType::kQ4_K: return Path::kQ4_K;
+    // Q5_K has integer kernels only on x86 with AVX2; elsewhere it is dequantized.
+    case TensorType::kQ5_K: return x86::Q5KDotKernel() != nullptr ? Path::kQ5_K : Path::kDequantized;
     case TensorType::kQ6_K: return Path::kQ6_K;
     default: return Path::kDequantized;
   }
+}
+
+// The x86 tile kernel for K-quant weights, or nullptr (other formats, CPUs without AVX2).
+x86::KTileFn KTiles(PreparedBatch::Path path) {
+  using Path = PreparedBatch::Path;
+  if (path == Path::kQ4_K) return x86::TiledKKernel(x86::KWeights::kQ4_K);
+  if (path == Path::kQ5_K) return x86::TiledKKernel(x86::KWeights::kQ5_K);
+  if (path == Path::kQ6_K) return x86::TiledKKernel(x86::KWeights::kQ6_K);
+  return nullptr;
 }
 
 // Whether a batch of n vectors goes through the float GEMM: formats without an integer tile
@@ -63,7 +75,7 @@ PreparedBatch::Path PathFor(TensorType type) {
 bool UsesGemm(PreparedBatch::Path path, size_t n) {
   using Path = PreparedBatch::Path;
   if (n < kGemmMinTokens) return false;
-  return path != Path::kQ8_0 && path != Path::kQ4_0 && path != Path::kQ5_0;
+  return path != Path::kQ8_0 && path != Path::kQ4_0 && path != Path::kQ5_0 && KTiles(path) == nullptr;
 }
 
 // Dequantizes kGemmRowChunk rows at a time into scratch and multiplies them with every vector.
@@ -136,7 +148,7 @@ void UnpackedQ8Rows(const MatrixView& w, size_t row_bytes, size_t blocks, std::s
 bool PreparedBatch::Serves(gguf::TensorType weight_type) const {
   const Path mine = path_, theirs = PathFor(weight_type);
   const auto integer_kind = [](Path p) {
-    return p == Path::kQ8_0 || p == Path::kQ4_0 || p == Path::kQ5_0 ? 1 : p == Path::kQ4_K || p == Path::kQ6_K ? 2 : 0;
+    return p == Path::kQ8_0 || p == Path::kQ4_0 || p == Path::kQ5_0 ? 1 : p == Path::kQ4_K || p == Path::kQ5_K || p == Path::kQ6_K ? 2 : 0;
   };
   if (integer_kind(mine) != 0 || integer_kind(theirs) != 0) return integer_kind(mine) == integer_kind(theirs);
   return ActivationType(weight_type_) == ActivationType(weight_type);
@@ -178,6 +190,7 @@ Result<void> ReserveBatch(gguf::TensorType weight_type, size_t cols, size_t coun
     case Path::kQ4_0:
     case Path::kQ5_0: out.q8_0_.resize(count * cols / quant::kLegacyBlock); break;
     case Path::kQ4_K:
+    case Path::kQ5_K:
     case Path::kQ6_K:
       out.q8_k_.resize(count * cols / quant::kSuperBlock);
       if (UsesGemm(out.path_, count)) out.floats_.resize(count * cols);
@@ -202,6 +215,7 @@ void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, Prepar
         break;
       }
       case Path::kQ4_K:
+      case Path::kQ5_K:
       case Path::kQ6_K: {
         const size_t blocks = cols / quant::kSuperBlock;
         if (UsesGemm(out.path_, out.count_)) {
@@ -247,6 +261,12 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
     GemmRows(w, row_bytes, floats, n, row_begin, row_end, y, y_stride, scratch);
     return;
   }
+  // K-quant batches: the tiles reproduce the decode dot bit for bit, so one token takes the dot
+  // (which streams one row at a time) and every larger batch the tiles.
+  if (const x86::KTileFn tiles = KTiles(PathFor(w.type)); tiles != nullptr && n >= 2) {
+    tiles({w.data.data(), row_bytes, blocks, q8_k.data(), n, row_begin, row_end, y.data(), y_stride});
+    return;
+  }
   switch (PathFor(w.type)) {
     case Path::kF32:
       TiledRows<float>(w, row_begin, row_end, blocks, row_bytes, floats, w.cols, n, y, y_stride,
@@ -286,6 +306,10 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
       }
       TiledRows<quant::BlockQ4_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y,
                                   y_stride, [](auto row, auto act) { return DotQ4_K(row, act); });
+      break;
+    case Path::kQ5_K:  // only chosen where the AVX2 dot exists (PathFor)
+      TiledRows<quant::BlockQ5_K>(w, row_begin, row_end, blocks, row_bytes, q8_k, super_blocks, n, y, y_stride,
+                                  [dot = x86::Q5KDotKernel()](auto row, auto act) { return dot(row.data(), act.data(), row.size()); });
       break;
     case Path::kQ6_K:
       if (const x86::Q6KDotFn dot = x86::Q6KDotKernel()) {

@@ -6,10 +6,10 @@
 // given size.
 //
 // Every GGUF weight type the model binds is supported. F32, F16, Q8_0, Q4_0, Q4_K and Q6_K use the
-// SIMD dot kernels of dot.h on activations quantized like llama.cpp's; the other formats dequantize
-// one weight row at a time into caller-provided scratch and take float dot products with the
-// activations rounded like llama.cpp's (activation_rounding.h), which amortizes the dequantization
-// over all n tokens.
+// SIMD dot kernels of dot.h (or the x86 integer tiles) on activations quantized like llama.cpp's, as
+// do Q5_0 and Q5_K on x86 with AVX2; the other formats dequantize one weight row at a time into
+// caller-provided scratch and take float dot products with the activations rounded like
+// llama.cpp's (activation_rounding.h), which amortizes the dequantization over all n tokens.
 
 #include <cstddef>
 #include <span>
@@ -24,10 +24,11 @@ namespace citadel::kernels {
 // From this many vectors on, formats without an integer tile kernel multiply through a float GEMM
 // on kGemmRowChunk weight rows dequantized at a time (MatMulRows' scratch holds them).
 //
-// Batch invariance: for Q8_0, Q4_0 and Q5_0 (integer tiles on x86) a vector's results are bit-for-bit
-// the same whatever the batch. For the other formats a batch below kGemmMinTokens takes the dot
-// kernels and a larger one the GEMM, which sum in a different order: results agree to float
-// rounding (~1e-6 relative), not bit for bit.
+// Batch invariance: for Q8_0, Q4_0, Q5_0 (x86/q8_tiles.h) and Q4_K, Q5_K, Q6_K (x86/k_tiles.h,
+// which reproduce the decode dots) on x86 with AVX2, a vector's results are bit-for-bit the same whatever
+// the batch. For the other formats, and for all of them on other CPUs, a batch below
+// kGemmMinTokens takes the dot kernels and a larger one the GEMM, which sum in a different order:
+// results agree to float rounding (~1e-6 relative), not bit for bit.
 inline constexpr size_t kGemmMinTokens = 4;
 inline constexpr size_t kGemmRowChunk = 16;
 
@@ -35,13 +36,13 @@ inline constexpr size_t kGemmRowChunk = 16;
 class PreparedBatch {
  public:
   // The kernel family a weight type is computed with (public for the implementation's helpers).
-  enum class Path { kF32, kF16, kQ8_0, kQ4_0, kQ5_0, kQ4_K, kQ6_K, kDequantized };
+  enum class Path { kF32, kF16, kQ8_0, kQ4_0, kQ5_0, kQ4_K, kQ5_K, kQ6_K, kDequantized };
 
   gguf::TensorType weight_type() const { return weight_type_; }
   size_t cols() const { return cols_; }
   size_t count() const { return count_; }
   // Whether these activations can multiply weights of `weight_type` (Q4_0 and Q8_0 weights share
-  // Q8_0 activations, Q4_K and Q6_K share Q8_K ones, ...), so one preparation serves several matrices.
+  // Q8_0 activations, Q4_K, Q5_K and Q6_K share Q8_K ones, ...), so one preparation serves several matrices.
   bool Serves(gguf::TensorType weight_type) const;
 
  private:

@@ -79,6 +79,7 @@ OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& t
   model_.tokenizer = &tokenizer;
   model_.chat = chat;
   model_.default_max_tokens = options_.default_max_tokens;
+  model_.control_texts = api::ControlTokenTexts(tokenizer);
 }
 
 HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,

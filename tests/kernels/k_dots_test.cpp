@@ -1,4 +1,4 @@
-// The x86 Q4_K and Q6_K decode dots against the scalar reference (dequantize, double dot), on
+// The x86 Q4_K, Q5_K and Q6_K decode dots against the scalar reference (dequantize, double dot), on
 // random blocks at two weight scales, so every scale and min pattern of the packings occurs.
 // Skips without AVX2.
 
@@ -37,6 +37,10 @@ void CheckAgainstReference(DotFn dot, gguf::TensorType type, ReferenceFn referen
 
 TEST(KDots, Q4KMatchesReference) {
   CheckAgainstReference<quant::BlockQ4_K>(Q4KDotKernel(), gguf::TensorType::kQ4_K, &reference::DotQ4_K);
+}
+
+TEST(KDots, Q5KMatchesReference) {
+  CheckAgainstReference<quant::BlockQ5_K>(Q5KDotKernel(), gguf::TensorType::kQ5_K, &reference::DotQ5_K);
 }
 
 TEST(KDots, Q6KMatchesReference) {

@@ -94,6 +94,11 @@ TEST_P(ForwardVsReference, PromptLogitsAgree) {
   const int n_vocab = model.hparams().n_vocab;
   const bool float_weights = type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kBF16;
   const double min_cosine = float_weights ? 0.99999 : 0.9995;
+  // Q4_K, Q5_K and Q6_K prompts take the integer kernels (the tiles, bit-identical to the decode dots),
+  // which sum exactly where the reference rounds in float, so codes flip a little more often: the
+  // decode dots alone drifted to 2.2% of the logit scale on qwen3 Q6_K (position 12) before the tiles.
+  const bool integer_k = type == TensorType::kQ4_K || type == TensorType::kQ5_K || type == TensorType::kQ6_K;
+  const double max_drift = integer_k ? 0.03 : 0.02;
   Runner runner(model, 2);
   const auto fast = runner.Run(kPrompt, Iota(static_cast<int>(kPrompt.size())),
                                std::vector<int32_t>(kPrompt.size(), 0), {{{5, 2, 9, 0}}});
@@ -111,7 +116,7 @@ TEST_P(ForwardVsReference, PromptLogitsAgree) {
       scale = std::max(scale, std::abs(b));
     }
     EXPECT_GE(dot / std::sqrt(na * nb), min_cosine) << gguf::Name(type) << " position " << p;
-    EXPECT_LE(max_abs, 0.02 * scale) << gguf::Name(type) << " position " << p;
+    EXPECT_LE(max_abs, max_drift * scale) << gguf::Name(type) << " position " << p;
   }
 }
 
@@ -128,9 +133,13 @@ INSTANTIATE_TEST_SUITE_P(Types, ForwardVsReference,
                          [](const auto& info) { return info.param.arch + "_" + std::string(gguf::Name(info.param.type)); });
 
 // Continuous batching mixes sequences in one batch and splits prompts across steps; neither may
-// change a single bit of any token's logits, nor may the thread count.
-TEST(Forward, LogitsDoNotDependOnBatchingOrThreads) {
-  const Model model = MakeModel("qwen2", TensorType::kQ4_0);
+// change a single bit of any token's logits, nor may the thread count. For every weight type with
+// integer tile kernels (legacy and K-quants): batches of 1, 5, 7, 13 and 20 tokens take the decode
+// dots and the tiles of every shape.
+class BatchInvariance : public ::testing::TestWithParam<TensorType> {};
+
+TEST_P(BatchInvariance, LogitsDoNotDependOnBatchingOrThreads) {
+  const Model model = MakeModel("qwen2", GetParam());
   const auto V = static_cast<size_t>(model.hparams().n_vocab);
   const std::vector<int32_t> other = {9, 8, 7, 6, 5, 4, 3};
 
@@ -170,6 +179,11 @@ TEST(Forward, LogitsDoNotDependOnBatchingOrThreads) {
   const auto last = chunked.Run({kPrompt[12]}, {12}, {0}, table);
   ASSERT_TRUE(std::equal(last.begin(), last.end(), a.begin() + 12 * static_cast<ptrdiff_t>(V)));
 }
+
+INSTANTIATE_TEST_SUITE_P(Types, BatchInvariance,
+                         ::testing::Values(TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0, TensorType::kQ4_K,
+                                           TensorType::kQ5_K, TensorType::kQ6_K),
+                         [](const auto& info) { return std::string(gguf::Name(info.param)); });
 
 TEST(Forward, RejectsBadBatches) {
   const Model model = MakeModel("llama", TensorType::kQ8_0);

@@ -2,29 +2,6 @@
 
 namespace citadel::kernels::x86 {
 
-bool CpuHasAvx2() {
-#if defined(__x86_64__)
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-#else
-  return false;
-#endif
-}
-
-bool CpuHasVnni() {
-#if defined(__x86_64__)
-  return CpuHasAvx2() && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-#else
-  return false;
-#endif
-}
-
-Q8TileFn TiledQ8Kernel(Q8Weights weights) {
-  if (CpuHasVnni()) {
-    if (Q8TileFn f = TiledQ8KernelVnni(weights)) return f;
-  }
-  if (CpuHasAvx2()) return TiledQ8KernelAvx2(weights);
-  return nullptr;
-}
+Q8TileFn TiledQ8Kernel(Q8Weights weights) { return PickBuild(TiledQ8KernelVnni(weights), TiledQ8KernelAvx2(weights)); }
 
 }  // namespace citadel::kernels::x86

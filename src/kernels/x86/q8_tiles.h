@@ -14,6 +14,7 @@
 
 #include <cstddef>
 
+#include "kernels/x86/cpu.h"
 #include "quant/blocks.h"
 
 namespace citadel::kernels::x86 {
@@ -40,7 +41,5 @@ Q8TileFn TiledQ8Kernel(Q8Weights weights);
 // The builds, for tests that force one (nullptr when not compiled in).
 Q8TileFn TiledQ8KernelAvx2(Q8Weights weights);
 Q8TileFn TiledQ8KernelVnni(Q8Weights weights);
-bool CpuHasAvx2();
-bool CpuHasVnni();
 
 }  // namespace citadel::kernels::x86
