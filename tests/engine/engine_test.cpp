@@ -28,11 +28,11 @@ struct Loaded {
   tokenizer::Tokenizer tokenizer;
 };
 
-Loaded Load(const std::string& arch, gguf::TensorType type) {
+Loaded Load(const std::string& arch, gguf::TensorType type, uint32_t n_embd = 128) {
   tools::ModelSpec spec;
   spec.arch = arch;
   spec.n_layer = 2;
-  spec.n_embd = 128;
+  spec.n_embd = n_embd;
   spec.n_head = 4;
   spec.n_head_kv = 2;
   spec.n_ff = 256;
@@ -55,6 +55,15 @@ TEST(Engine, OutputsAreTheSameAloneOrAmong31Others) {
     SCOPED_TRACE(std::string(gguf::Name(type)));
     const Loaded m = Load("qwen2", type);
     // Chunked prefill (64 tokens a step) mixes prompt chunks with other requests' decode tokens.
+    testing::ExpectBatchInvariant(m.model, m.tokenizer, {.threads = 2, .max_batch_tokens = 64, .max_running = 32});
+  }
+}
+
+TEST(Engine, KQuantOutputsAreTheSameAloneOrAmong31Others) {
+  // Rows of 256 so the weights really are K-quants (narrower rows fall back to Q8_0).
+  for (const auto type : {gguf::TensorType::kQ4_K, gguf::TensorType::kQ6_K}) {
+    SCOPED_TRACE(std::string(gguf::Name(type)));
+    const Loaded m = Load("llama", type, 256);
     testing::ExpectBatchInvariant(m.model, m.tokenizer, {.threads = 2, .max_batch_tokens = 64, .max_running = 32});
   }
 }
