@@ -60,11 +60,6 @@ Result<double> Measure(model::Forward& forward, model::KvCache& cache, int count
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 int Bench(const BenchArgs& a) {
   if (a.prompt_tokens < 0 || a.gen_tokens < 0 || a.repetitions < 1 || a.threads < 0) {
     return Fail("-p and -n must be >= 0, -r >= 1, --threads >= 1");

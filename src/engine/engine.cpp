@@ -353,10 +353,9 @@ void Engine::State::Step() {
       sequences.push_back(seq);
       want.push_back(e.wants_logits && i + 1 == e.count ? 1 : 0);
     }
-    if (e.wants_logits) sampling.push_back(active.at(e.id).get());
-    if (e.first < active.at(e.id)->prompt_tokens) {
-      prompt_computed += static_cast<uint64_t>(std::min(e.first + e.count, active.at(e.id)->prompt_tokens) - e.first);
-    }
+    Active& a = *active.at(e.id);
+    if (e.wants_logits) sampling.push_back(&a);
+    if (e.first < a.prompt_tokens) prompt_computed += static_cast<uint64_t>(std::min(e.first + e.count, a.prompt_tokens) - e.first);
   }
   const size_t V = static_cast<size_t>(vocab);
   const std::span<float> rows = std::span(logits).first(sampling.size() * V);

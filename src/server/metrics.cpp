@@ -41,7 +41,7 @@ void Metrics::ObserveTimePerOutputToken(double seconds) {
   tpot_.Observe(seconds);
 }
 
-std::string Metrics::Render(const EngineGauges& e) const {
+std::string Metrics::Render(const engine::EngineStats& e) const {
   std::lock_guard lock(mutex_);
   std::string out;
   out += "# HELP citadel_requests_total HTTP requests by endpoint and status.\n# TYPE citadel_requests_total counter\n";

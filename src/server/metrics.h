@@ -10,18 +10,9 @@
 #include <string>
 #include <utility>
 
-namespace citadel::server {
+#include "engine/engine.h"
 
-// Engine figures sampled at render time.
-struct EngineGauges {
-  int waiting = 0;
-  int running = 0;
-  int kv_blocks_used = 0;
-  int kv_blocks_total = 0;
-  uint64_t prefix_lookups = 0;
-  uint64_t prefix_hits = 0;
-  uint64_t preemptions = 0;
-};
+namespace citadel::server {
 
 class Histogram {
  public:
@@ -42,7 +33,8 @@ class Metrics {
   void ObserveTimeToFirstToken(double seconds);
   void ObserveTimePerOutputToken(double seconds);
 
-  std::string Render(const EngineGauges& engine) const;
+  // With the engine's gauges, sampled by the caller at render time.
+  std::string Render(const engine::EngineStats& engine) const;
 
  private:
   mutable std::mutex mutex_;

@@ -122,11 +122,9 @@ HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,
     return s.healthy ? JsonResponse(200, {{"status", "ready"}, {"model", model_.id}})
                      : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy"));
   }
-  const EngineGauges gauges{s.waiting,        s.running,     s.kv_blocks_used, s.kv_blocks_total,
-                            s.prefix_lookups, s.prefix_hits, s.preemptions};
   metrics_.CountRequest(name, 200);  // counted before rendering, so the scrape sees itself
   name.clear();
-  return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(gauges));
+  return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(s));
 }
 
 // Coroutines below keep every temporary out of co_await expressions: g++ 12 destroys some of them
@@ -224,11 +222,12 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       }
     }
   }
-  const auto logprobs_json = [&](const ChoiceState& c, std::span<const int32_t> tokens,
-                                 std::span<const engine::SampledToken> lps, size_t offset) -> Json {
+  // text_offset: where `tokens` start in the choice's text (completions' legacy logprobs only).
+  const auto logprobs_json = [&](std::span<const int32_t> tokens, std::span<const engine::SampledToken> lps,
+                                 size_t text_offset) -> Json {
     if (!g.sampling.logprobs) return nullptr;
     return chat ? api::ChatLogprobsJson(tokenizer_, tokens, lps)
-                : api::CompletionLogprobsJson(tokenizer_, tokens, lps, offset + c.text.size());
+                : api::CompletionLogprobsJson(tokenizer_, tokens, lps, text_offset);
   };
 
   size_t done = 0;
@@ -244,7 +243,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
                                                                                  : std::string("stop");
     if (streaming && !client_gone && (!e.text.empty() || e.finish != engine::Finish::kNone || g.sampling.logprobs)) {
       const std::string echo = g.echo && c.text.empty() && c.tokens.empty() ? g.prompt_texts[c.prompt] : "";
-      const Json lp = logprobs_json(c, e.tokens, e.logprobs, 0);
+      const Json lp = logprobs_json(e.tokens, e.logprobs, c.text.size());
       const Json chunk =
           chat ? api::ChatChunkJson(id, created_, model_.id, c.index,
                                     e.text.empty() ? Json::object() : Json{{"content", e.text}}, finish, lp)
@@ -317,14 +316,10 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   std::string simple;
   for (const auto& [rid, c] : choices) {
     const std::string finish(engine::FinishName(c.finish));
-    if (chat) {
-      out[c.index] = api::ChatChoiceJson(c.index, c.text, finish, g.sampling.logprobs ? api::ChatLogprobsJson(tokenizer_, c.tokens, c.logprobs) : Json());
-    } else {
-      const std::string echo = g.echo ? g.prompt_texts[c.prompt] : "";
-      out[c.index] = api::CompletionChoiceJson(
-          c.index, echo + c.text, finish,
-          g.sampling.logprobs ? api::CompletionLogprobsJson(tokenizer_, c.tokens, c.logprobs, echo.size()) : Json());
-    }
+    const std::string echo = !chat && g.echo ? g.prompt_texts[c.prompt] : "";
+    const Json lp = logprobs_json(c.tokens, c.logprobs, echo.size());
+    out[c.index] = chat ? api::ChatChoiceJson(c.index, c.text, finish, lp)
+                        : api::CompletionChoiceJson(c.index, echo + c.text, finish, lp);
     if (c.index == 0) simple = c.text;
   }
   const HttpResponse r = endpoint == api::Endpoint::kSimpleChat ? JsonResponse(200, {{"response", simple}})
