@@ -29,7 +29,7 @@ class BenchStore {
     std::filesystem::create_directories(dir_);
     std::array<uint8_t, 32> key{};
     key.fill(42);
-    auto store = AuditStore::Open((dir_ / "audit.db").string(), citadel::audit::SecretKey(key));
+    auto store = AuditStore::Open((dir_ / "audit.db").string(), citadel::SecretKey(key));
     if (store) store_ = std::move(*store);
   }
   ~BenchStore() {

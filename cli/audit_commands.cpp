@@ -34,13 +34,13 @@ Result<void> RequireFile(const std::string& path) {
 
 Result<std::unique_ptr<audit::AuditStore>> OpenStore(const std::string& db, const std::string& key_file) {
   CITADEL_RETURN_IF_ERROR(RequireFile(db));
-  CITADEL_ASSIGN_OR_RETURN(const audit::SecretKey key, audit::ReadKeyFile(key_file));
+  CITADEL_ASSIGN_OR_RETURN(const SecretKey key, ReadKeyFile(key_file));
   return audit::AuditStore::Open(db, key);
 }
 
-Result<audit::Database> OpenReader(const std::string& db) {
+Result<Database> OpenReader(const std::string& db) {
   CITADEL_RETURN_IF_ERROR(RequireFile(db));
-  return audit::Database::Open(db, audit::Database::Mode::kReadOnly);
+  return Database::Open(db, Database::Mode::kReadOnly);
 }
 
 struct StoreArgs {
@@ -59,8 +59,8 @@ Result<audit::VerifyReport> Verify(const StoreArgs& a, bool record) {
     CITADEL_ASSIGN_OR_RETURN(auto store, OpenStore(a.db, a.key_file));
     return store->VerifyAndRecord();
   }
-  CITADEL_ASSIGN_OR_RETURN(audit::Database db, OpenReader(a.db));
-  CITADEL_ASSIGN_OR_RETURN(const audit::SecretKey key, audit::ReadKeyFile(a.key_file));
+  CITADEL_ASSIGN_OR_RETURN(Database db, OpenReader(a.db));
+  CITADEL_ASSIGN_OR_RETURN(const SecretKey key, ReadKeyFile(a.key_file));
   return audit::VerifyTrail(db, audit::AuditKeys::Derive(key));
 }
 
@@ -189,7 +189,7 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
   auto* keygen = audit->add_subcommand("keygen", "Create a new audit key file (32 random bytes, hex, mode 0600)");
   keygen->add_option("--out", *key_out, "file to create; an existing file is never overwritten")->required();
   keygen->callback([key_out, &exit_code] {
-    auto written = audit::WriteNewKeyFile(*key_out);
+    auto written = WriteNewKeyFile(*key_out);
     exit_code = written ? 0 : Fail(written.error().message);
   });
 

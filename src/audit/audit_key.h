@@ -4,7 +4,8 @@
 
 #include <string>
 
-#include "audit/crypto.h"
+#include "core/crypto.h"
+#include "core/key_file.h"
 #include "core/result.h"
 
 namespace citadel::audit {
@@ -15,11 +16,5 @@ struct AuditKeys {
 
   static AuditKeys Derive(const SecretKey& master);
 };
-
-// Accepts 64 hex digits with surrounding whitespace.
-Result<SecretKey> ParseKeyHex(std::string_view text);
-Result<SecretKey> ReadKeyFile(const std::string& path);
-// Creates `path` with mode 0600; refuses to overwrite an existing file.
-Result<void> WriteNewKeyFile(const std::string& path);
 
 }  // namespace citadel::audit

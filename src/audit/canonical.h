@@ -20,8 +20,8 @@
 #include <optional>
 #include <string_view>
 
-#include "audit/bytes.h"
-#include "audit/crypto.h"
+#include "core/bytes.h"
+#include "core/crypto.h"
 #include "audit/record.h"
 
 namespace citadel::audit {

@@ -2,7 +2,7 @@
 // Prompt and response of a record, sealed together under the subject's data key. The AAD binds the
 // ciphertext to its seq, so ciphertext copied into another record does not open there.
 
-#include "audit/crypto.h"
+#include "core/crypto.h"
 #include "audit/record.h"
 
 namespace citadel::audit {

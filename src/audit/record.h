@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "audit/bytes.h"
+#include "core/bytes.h"
 #include "core/result.h"
 
 namespace citadel::audit {

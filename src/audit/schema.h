@@ -14,7 +14,7 @@
 
 #include "audit/canonical.h"
 #include "audit/record.h"
-#include "audit/sqlite.h"
+#include "core/sqlite.h"
 
 namespace citadel::audit {
 

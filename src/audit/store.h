@@ -19,7 +19,7 @@
 #include "audit/audit_key.h"
 #include "audit/query.h"
 #include "audit/record.h"
-#include "audit/sqlite.h"
+#include "core/sqlite.h"
 #include "audit/subject_keys.h"
 #include "audit/verify.h"
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "audit/crypto.h"
-#include "audit/sqlite.h"
+#include "core/crypto.h"
+#include "core/sqlite.h"
 
 namespace citadel::audit {
 

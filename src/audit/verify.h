@@ -6,7 +6,7 @@
 #include <string>
 
 #include "audit/audit_key.h"
-#include "audit/sqlite.h"
+#include "core/sqlite.h"
 
 namespace citadel::audit {
 

@@ -27,7 +27,7 @@ class AuditCommands : public ::testing::Test {
     key_ = (dir_ / "audit.key").string();
     const auto made = Citadel("audit keygen --out " + ShellQuote(key_));
     ASSERT_EQ(made.exit_code, 0) << made.err;
-    auto key = audit::ReadKeyFile(key_);
+    auto key = ReadKeyFile(key_);
     ASSERT_TRUE(key) << key.error().message;
     auto store = audit::AuditStore::Open(db_, *key, {.checkpoint_every = 8});
     ASSERT_TRUE(store) << store.error().message;
@@ -82,7 +82,7 @@ TEST_F(AuditCommands, VerifyReportsIntactThenTheFirstBrokenRecord) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "intact: 20 records (seq 1 to 20), 2 checkpoints\n");
 
-  auto db = audit::Database::Open(db_, audit::Database::Mode::kReadWriteCreate);
+  auto db = Database::Open(db_, Database::Mode::kReadWriteCreate);
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->Exec("UPDATE records SET http_status = 200 WHERE seq = 11"));
   const auto broken = Citadel("audit verify --json " + DbAndKey());

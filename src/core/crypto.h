@@ -1,11 +1,11 @@
 #pragma once
-// The audit store's cryptographic primitives over OpenSSL: SHA-256, HMAC-SHA256, AES-256-GCM and
-// the system CSPRNG. Keys are 32 bytes.
+// Cryptographic primitives over OpenSSL, shared by the audit store and the key store: SHA-256,
+// HMAC-SHA256, AES-256-GCM and the system CSPRNG. Keys are 32 bytes.
 
-#include "audit/bytes.h"
+#include "core/bytes.h"
 #include "core/result.h"
 
-namespace citadel::audit {
+namespace citadel {
 
 inline constexpr size_t kKeyBytes = 32;
 inline constexpr size_t kGcmNonceBytes = 12;
@@ -40,4 +40,4 @@ Result<Bytes> SealGcm(const SecretKey& key, ByteSpan plaintext, ByteSpan aad);
 // Fails when the key, the aad or any byte of `sealed` is not what SealGcm used.
 Result<Bytes> OpenGcm(const SecretKey& key, ByteSpan sealed, ByteSpan aad);
 
-}  // namespace citadel::audit
+}  // namespace citadel

@@ -1,11 +1,11 @@
-#include "audit/sqlite.h"
+#include "core/sqlite.h"
 
 #include <sqlite3.h>
 
 #include <climits>
 #include <cstring>
 
-namespace citadel::audit {
+namespace citadel {
 
 void Statement::Finalize::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 void Database::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -150,4 +150,4 @@ Result<void> Transaction::Commit() {
   return r;
 }
 
-}  // namespace citadel::audit
+}  // namespace citadel

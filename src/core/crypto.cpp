@@ -1,4 +1,4 @@
-#include "audit/crypto.h"
+#include "core/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-namespace citadel::audit {
+namespace citadel {
 namespace {
 
 struct CipherCtxFree {
@@ -22,7 +22,7 @@ struct MdCtxFree {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-// EVP takes int lengths; audit fields are far below this, but a bad caller must not wrap around.
+// EVP takes int lengths; our inputs are far below this, but a bad caller must not wrap around.
 bool FitsInt(size_t n) { return n <= static_cast<size_t>(INT_MAX); }
 
 }  // namespace
@@ -131,4 +131,4 @@ Result<Bytes> OpenGcm(const SecretKey& key, ByteSpan sealed, ByteSpan aad) {
   return out;
 }
 
-}  // namespace citadel::audit
+}  // namespace citadel

@@ -8,13 +8,13 @@
 #include <string_view>
 #include <utility>
 
-#include "audit/bytes.h"
+#include "core/bytes.h"
 #include "core/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace citadel::audit {
+namespace citadel {
 
 class Statement {
  public:
@@ -86,4 +86,4 @@ class Transaction {
   Database* db_;
 };
 
-}  // namespace citadel::audit
+}  // namespace citadel

@@ -1,5 +1,5 @@
 #pragma once
-// Byte containers shared by the audit store's crypto, canonical form and storage.
+// Byte containers shared by the crypto primitives, the audit canonical form and SQLite storage.
 
 #include <array>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace citadel::audit {
+namespace citadel {
 
 using Bytes = std::vector<uint8_t>;
 using ByteSpan = std::span<const uint8_t>;
@@ -21,4 +21,4 @@ inline ByteSpan AsBytes(std::string_view s) {
 
 std::string ToHex(ByteSpan bytes);
 
-}  // namespace citadel::audit
+}  // namespace citadel
