@@ -4,6 +4,7 @@
 
 #include "audit_commands.h"
 #include "bench_command.h"
+#include "keys_commands.h"
 #include "model_commands.h"
 #include "parse_args.h"
 #include "pii_commands.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
+  citadel::cli::AddKeysCommands(app, exit_code);
   citadel::cli::AddServeCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;

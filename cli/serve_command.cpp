@@ -9,6 +9,7 @@
 
 #include "cli_support.h"
 #include "engine/engine.h"
+#include "guard/gatekeeper.h"
 #include "model/model.h"
 #include "server/config.h"
 #include "server/http_server.h"
@@ -22,6 +23,7 @@ struct ServeArgs {
   std::string config_file;
   std::optional<std::string> model, model_id, host, kv_memory;
   std::optional<int> port, threads, parallel;
+  bool insecure_no_auth = false;
 };
 
 Result<server::ServeConfig> Resolve(const ServeArgs& a) {
@@ -35,6 +37,7 @@ Result<server::ServeConfig> Resolve(const ServeArgs& a) {
   if (a.port) c.port = *a.port;
   if (a.threads) c.threads = *a.threads;
   if (a.parallel) c.parallel = *a.parallel;
+  if (a.insecure_no_auth) c.allow_unauthenticated_remote = true;
   if (a.kv_memory) {
     auto bytes = server::ParseSize(*a.kv_memory);
     if (!bytes) return bytes.error().Wrap("--kv-memory");
@@ -44,6 +47,40 @@ Result<server::ServeConfig> Resolve(const ServeArgs& a) {
   if (c.model_path.empty()) return Err("no model: give --model FILE or [model] path in the config");
   if (c.model_id.empty()) c.model_id = std::filesystem::path(c.model_path).stem().string();
   return c;
+}
+
+Result<guard::IpAllowlist> Allowlist(const server::AccessConfig& access) {
+  return guard::IpAllowlist::Parse(access.allow_ips);
+}
+
+Result<std::unique_ptr<guard::Gatekeeper>> BuildGuard(const server::AccessConfig& access) {
+  guard::GuardSettings settings;
+  if (!access.api_keys.empty()) {
+    CITADEL_ASSIGN_OR_RETURN(settings.api_keys, guard::ApiKeyStore::Open(access.api_keys, /*create=*/false));
+  }
+  if (!access.quota_store.empty()) {
+    CITADEL_ASSIGN_OR_RETURN(settings.usage_store, guard::quota::OpenSqliteUsageStore(access.quota_store));
+  }
+  settings.policy = access.policy;
+  CITADEL_ASSIGN_OR_RETURN(settings.allowlist, Allowlist(access));
+  return std::make_unique<guard::Gatekeeper>(std::move(settings));
+}
+
+// SIGHUP: re-reads the configuration's roles, tenants and allowlist. Keys need no reload (every
+// request reads the key store); settings that shape the engine or the listener need a restart.
+void Reload(const ServeArgs& args, guard::Gatekeeper& guard) {
+  if (args.config_file.empty()) {
+    std::fprintf(stderr, "citadel: SIGHUP: no --config file; nothing to reload\n");
+    return;
+  }
+  auto config = server::LoadConfig(args.config_file);
+  auto allowlist = config ? Allowlist(config->access) : Result<guard::IpAllowlist>(config.error());
+  if (!allowlist) {
+    std::fprintf(stderr, "citadel: SIGHUP: %s; keeping the current policies\n", allowlist.error().message.c_str());
+    return;
+  }
+  guard.ReplacePolicy(config->access.policy, std::move(*allowlist));
+  std::fprintf(stderr, "citadel: SIGHUP: roles, tenants and allowlist reloaded from %s\n", args.config_file.c_str());
 }
 
 int Serve(const ServeArgs& args) {
@@ -56,6 +93,7 @@ int Serve(const ServeArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -72,20 +110,32 @@ int Serve(const ServeArgs& args) {
                                         .max_running = c.parallel,
                                         .max_waiting = static_cast<size_t>(c.max_queue)});
   if (!engine) return Fail(engine.error().message);
+  auto guard = BuildGuard(c.access);
+  if (!guard) return Fail(guard.error().message);
+  std::vector<std::string> warnings;
+  if (!(*guard)->authentication_required()) {
+    warnings.push_back(c.allow_unauthenticated_remote
+                           ? "AUTHENTICATION IS OFF on a listener that may be reachable from the network (--insecure-no-auth)"
+                           : "authentication is off (loopback only); configure [auth] api_keys or [auth.oidc] before exposing it");
+  }
   server::Metrics metrics;
   server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
-                             {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds)},
-                             metrics);
+                             {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
+                             metrics, **guard);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
                                         [&routes](server::Exchange& ex) { return routes.Handle(ex); });
   if (!http) return Fail(http.error().message);
   std::fprintf(stderr, "citadel: serving %s as '%s' on http://%s:%u (%d threads, context %d, %d KV blocks)\n",
                c.model_path.c_str(), c.model_id.c_str(), c.host.c_str(), (*http)->port(), (*engine)->Stats().threads,
                (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
+  for (const std::string& w : warnings) {
+    const bool loud = c.allow_unauthenticated_remote && !(*guard)->authentication_required();
+    std::fprintf(stderr, "citadel: %s%s\n", loud ? "WARNING: " : "", w.c_str());
+  }
   std::fflush(stderr);
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard);
   std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
   (*http)->StopAccepting();
   (*engine)->StopAccepting();
@@ -112,6 +162,8 @@ void AddServeCommands(CLI::App& app, int& exit_code) {
   serve->add_option("--threads,-t", args->threads, "inference threads (default: physical cores)");
   serve->add_option("--kv-memory", args->kv_memory, "KV cache size, e.g. 2GiB (default: 1 GiB or less)");
   serve->add_option("--parallel", args->parallel, "sequences generated at once (default 64)");
+  serve->add_flag("--insecure-no-auth", args->insecure_no_auth,
+                  "allow a non-loopback --host without authentication (anyone who can connect can use the model)");
   serve->callback([args, &exit_code] { exit_code = Serve(*args); });
 
   auto file = std::make_shared<std::string>();

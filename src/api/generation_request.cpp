@@ -246,6 +246,7 @@ ParseResult ParseGenerationRequest(Endpoint endpoint, std::string_view body_text
   f.Number("max_tokens", max_tokens, 1, kMaxInt);
   f.Number("max_completion_tokens", max_tokens, 1, kMaxInt);
   if (max_tokens > 0) s.max_tokens = static_cast<int32_t>(max_tokens);
+  out.max_tokens_given = f.Get("max_tokens") != nullptr || f.Get("max_completion_tokens") != nullptr;
   f.Number("temperature", s.temperature, 0, 2);
   f.Number("top_p", s.top_p, 0, 1);
   f.Number("top_k", s.top_k, 0, kMaxInt);  // llama.cpp/vLLM extension

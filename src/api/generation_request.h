@@ -29,6 +29,7 @@ struct GenerationRequest {
   bool include_usage = false;
   bool echo = false;
   bool ignore_eos = false;  // extension (as vLLM's): the model's end-of-generation tokens do not stop it
+  bool max_tokens_given = false;  // the caller set max_tokens (sampling.max_tokens may be the server's default)
 };
 
 // What parsing needs to know about the served model.

@@ -124,7 +124,16 @@ Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig co
   }
   for (const auto& [section, node] : root) {
     const toml::table* table = node.as_table();
-    if (table == nullptr) return Err("{}: '{}' must be a table ([model], [server] or [engine])", file.string(), section.str());
+    if (table == nullptr) {
+      return Err("{}: '{}' must be a table ([model], [server], [engine], [auth], [roles.NAME], [tenants.NAME] or [quota])",
+                 file.string(), section.str());
+    }
+    if (IsAccessSection(section.str())) {
+      if (auto ok = ReadAccessSection(section.str(), *table, config.access); !ok) {
+        return Err("{}: {}", file.string(), ok.error().message);
+      }
+      continue;
+    }
     for (const auto& [key, value] : *table) {
       const std::string name = std::string(section.str()) + "." + std::string(key.str());
       const auto it = Keys().find(name);
@@ -154,9 +163,10 @@ Result<void> Validate(const ServeConfig& c) {
   CITADEL_RETURN_IF_ERROR(range("engine.max_batch_tokens", c.max_batch_tokens, 1, 65536));
   CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 0, 1'000'000));
   CITADEL_RETURN_IF_ERROR(range("engine.default_max_tokens", c.default_max_tokens, 0, 1 << 24));
-  if (!IsLoopback(c.host) && !c.allow_unauthenticated_remote) {
-    return Err("server.host: '{}' is not a loopback address; this build has no authentication yet, so remote "
-               "listeners are refused (set server.allow_unauthenticated_remote = true to accept the risk)",
+  if (!IsLoopback(c.host) && !c.access.authentication_configured() && !c.allow_unauthenticated_remote) {
+    return Err("server.host: '{}' is not a loopback address and no authentication is configured ([auth] api_keys "
+               "or [auth.oidc]); refusing to expose the model to the network without it (--insecure-no-auth "
+               "or server.allow_unauthenticated_remote = true accepts the risk)",
                c.host);
   }
   return Ok();

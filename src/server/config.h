@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "server/access_config.h"
 #include "server/http_server.h"
 
 namespace citadel::server {
@@ -18,7 +19,7 @@ struct ServeConfig {
   std::string model_id;     // [model] id: the name clients send; default: the file name without .gguf
   std::string host = "127.0.0.1";
   int port = 8080;
-  bool allow_unauthenticated_remote = false;  // listening beyond loopback without authentication
+  bool allow_unauthenticated_remote = false;  // listening beyond loopback without authentication (--insecure-no-auth)
   int drain_seconds = 30;                     // graceful stop deadline
   int request_timeout_seconds = 600;          // generation deadline per request
   ServerLimits limits;
@@ -28,6 +29,7 @@ struct ServeConfig {
   int max_batch_tokens = 512;    // [engine]
   int max_queue = 1024;          // [engine] waiting requests before 429
   int default_max_tokens = 0;    // [engine] when a request gives none; 0 = until the context is full
+  AccessConfig access;           // [auth], [roles.*], [tenants.*], [quota]
 };
 
 // Reads a TOML file over `base`. Errors name the key, e.g. "server.port: 70000 is outside [0, 65535]".

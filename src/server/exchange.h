@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string path;    // target without the query
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::string client_address;  // the peer's IP address, "" when unknown
 
   std::string_view Header(std::string_view name) const;  // "" when absent
 };

@@ -227,6 +227,9 @@ asio::awaitable<void> HttpServer::State::Reject(tcp::socket socket) {
 
 asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
   auto self = shared_from_this();
+  beast::error_code peer_ec;
+  const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
+  const std::string peer = peer_ec ? std::string() : remote.address().to_string();
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
   auto idle = std::make_shared<std::atomic<bool>>(true);
   uint64_t key;
@@ -279,7 +282,9 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
       break;
     }
     const http::request<http::string_body>& req = parser.get();
-    ConnectionExchange ex(*stream, ToRequest(req), req.keep_alive() && !stopping, limits);
+    HttpRequest request = ToRequest(req);
+    request.client_address = peer;
+    ConnectionExchange ex(*stream, std::move(request), req.keep_alive() && !stopping, limits);
     try {
       co_await handler(ex);
     } catch (...) {

@@ -59,21 +59,67 @@ struct Route {
   const char* path;
   const char* method;
   std::optional<api::Endpoint> generation;
+  const char* endpoint;  // the name roles grant (guard/authz); null: public, no credentials needed
 };
 // Namespace scope: g++ 12 cannot initialize a static array inside a coroutine.
-const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat},
-                         {"/v1/completions", "POST", api::Endpoint::kCompletion},
-                         {"/chat", "POST", api::Endpoint::kSimpleChat},
-                         {"/v1/models", "GET", std::nullopt},
-                         {"/healthz", "GET", std::nullopt},
-                         {"/readyz", "GET", std::nullopt},
-                         {"/metrics", "GET", std::nullopt}};
+const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat, "chat.completions"},
+                         {"/v1/completions", "POST", api::Endpoint::kCompletion, "completions"},
+                         {"/chat", "POST", api::Endpoint::kSimpleChat, "chat"},
+                         {"/v1/models", "GET", std::nullopt, "models"},
+                         {"/v1/models/{id}", "GET", std::nullopt, "models"},
+                         {"/v1/usage", "GET", std::nullopt, "usage"},
+                         {"/healthz", "GET", std::nullopt, nullptr},
+                         {"/readyz", "GET", std::nullopt, nullptr},
+                         {"/metrics", "GET", std::nullopt, nullptr}};
+
+// The route for a request, or null with the 404/405 answer in `refusal`; `name` is its metrics label.
+const Route* FindRoute(const HttpRequest& req, std::string& name, HttpResponse& refusal) {
+  const bool model_path = req.path.rfind("/v1/models/", 0) == 0 && req.path.size() > std::string_view("/v1/models/").size();
+  const std::string_view path = model_path ? std::string_view("/v1/models/{id}") : std::string_view(req.path);
+  for (const Route& r : kRoutes) {
+    if (path != r.path) continue;
+    name = r.path;
+    if (req.method != r.method) {
+      refusal = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, req.path, r.method),
+                                        "invalid_request_error", {}, "method_not_allowed"));
+      refusal.headers.emplace_back("Allow", r.method);
+      return nullptr;
+    }
+    return &r;
+  }
+  name = "other";
+  refusal = ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, req.path), "invalid_request_error",
+                                    {}, "not_found"));
+  return nullptr;
+}
+
+HttpResponse DenialResponse(const guard::Denial& d) {
+  HttpResponse r = ErrorResponse(MakeError(d.status, d.message, d.type, {}, d.code));
+  if (d.retry_after_seconds > 0) {
+    std::erase_if(r.headers, [](const auto& h) { return h.first == "Retry-After"; });
+    r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
+  }
+  if (d.status == 401) {
+    // RFC 6750: the challenge names the scheme; a rejected credential adds error="invalid_token".
+    r.headers.emplace_back("WWW-Authenticate", d.code == "missing_credentials" ? std::string("Bearer realm=\"citadel\"")
+                                                                                : std::string("Bearer realm=\"citadel\", error=\"invalid_token\""));
+  }
+  return r;
+}
+
+Json LimitsJson(const guard::quota::Limits& l) {
+  const auto value = [](int64_t v) -> Json { return v > 0 ? Json(v) : Json(nullptr); };
+  return {{"requests_per_minute", value(l.requests_per_minute)}, {"tokens_per_minute", value(l.tokens_per_minute)},
+          {"concurrent", value(l.concurrent)},                   {"tokens_per_day", value(l.tokens_per_day)},
+          {"tokens_per_month", value(l.tokens_per_month)}};
+}
 
 }  // namespace
 
 OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
-                           const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics)
-    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics),
+                           const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics,
+                           guard::Gatekeeper& guard)
+    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics), guard_(guard),
       created_(static_cast<int64_t>(std::time(nullptr))) {
   model_.id = options_.model_id;
   model_.tokenizer = &tokenizer;
@@ -82,32 +128,9 @@ OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& t
   model_.control_texts = api::ControlTokenTexts(tokenizer);
 }
 
-HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,
-                                   std::optional<api::Endpoint>& generation) {
+HttpResponse OpenAiRoutes::Respond(const HttpRequest& req, std::string& name, const guard::Identity* caller) {
   const std::string& path = req.path;
-  const Route* route = nullptr;
-  for (const Route& r : kRoutes) {
-    if (path == r.path) route = &r;
-  }
-  const bool model_path = path.rfind("/v1/models/", 0) == 0;
-  if (route == nullptr && !model_path) {
-    name = "other";
-    return ErrorResponse(MakeError(404, fmt::format("no route for {} {}", req.method, path), "invalid_request_error",
-                                   {}, "not_found"));
-  }
-  name = route != nullptr ? route->path : "/v1/models/{id}";
-  const char* allowed = route != nullptr ? route->method : "GET";
-  if (req.method != allowed) {
-    HttpResponse r = ErrorResponse(MakeError(405, fmt::format("{} {} is not allowed; use {}", req.method, path, allowed),
-                                             "invalid_request_error", {}, "method_not_allowed"));
-    r.headers.emplace_back("Allow", allowed);
-    return r;
-  }
-  if (route != nullptr && route->generation) {
-    generation = route->generation;
-    return {};
-  }
-  if (model_path) {
+  if (name == "/v1/models/{id}") {
     const std::string id = path.substr(std::string_view("/v1/models/").size());
     if (id != model_.id) {
       return ErrorResponse(MakeError(404, fmt::format("The model '{}' does not exist", id), "invalid_request_error",
@@ -116,15 +139,40 @@ HttpResponse OpenAiRoutes::Dispatch(const HttpRequest& req, std::string& name,
     return JsonResponse(200, api::ModelJson(model_.id, created_));
   }
   if (path == "/v1/models") return JsonResponse(200, api::ModelListJson(model_.id, created_));
+  if (path == "/v1/usage") return Usage(*caller);
   if (path == "/healthz") return JsonResponse(200, {{"status", "ok"}});
   const engine::EngineStats s = engine_.Stats();
   if (path == "/readyz") {
-    return s.healthy ? JsonResponse(200, {{"status", "ready"}, {"model", model_.id}})
-                     : ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy"));
+    if (!s.healthy) return ErrorResponse(MakeError(503, "the engine is not healthy", "server_error", {}, "unhealthy"));
+    Json ready = {{"status", "ready"}, {"model", model_.id}};
+    if (!options_.warnings.empty()) ready["warnings"] = options_.warnings;
+    return JsonResponse(200, ready);
   }
   metrics_.CountRequest(name, 200);  // counted before rendering, so the scrape sees itself
   name.clear();
   return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(s));
+}
+
+HttpResponse OpenAiRoutes::Usage(const guard::Identity& caller) {
+  auto role = guard_.Authorize(caller, "usage", "");
+  if (auto* denial = std::get_if<guard::Denial>(&role)) return DenialResponse(*denial);
+  Json scopes = Json::array();
+  for (const guard::quota::ScopeUsage& u : guard_.Usage(caller, std::get<guard::RolePolicy>(role))) {
+    const auto remaining = [](int64_t limit, int64_t left) -> Json { return limit > 0 ? Json(left) : Json(nullptr); };
+    scopes.push_back({{"scope", u.id},
+                      {"limits", LimitsJson(u.limits)},
+                      {"requests_this_minute_remaining", remaining(u.limits.requests_per_minute, u.requests_this_minute_remaining)},
+                      {"tokens_this_minute_remaining", remaining(u.limits.tokens_per_minute, u.tokens_this_minute_remaining)},
+                      {"in_flight", u.in_flight},
+                      {"tokens_today", u.tokens_today},
+                      {"tokens_this_month", u.tokens_this_month}});
+  }
+  return JsonResponse(200, {{"object", "usage"},
+                            {"tenant", caller.tenant},
+                            {"subject", caller.subject},
+                            {"credential", caller.credential_id},
+                            {"role", std::get<guard::RolePolicy>(role).name},
+                            {"scopes", scopes}});
 }
 
 // Coroutines below keep every temporary out of co_await expressions: g++ 12 destroys some of them
@@ -135,17 +183,45 @@ asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name
 }
 
 asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
+  const HttpRequest& req = ex.request();
   std::string name;
-  std::optional<api::Endpoint> generation;
-  const HttpResponse response = Dispatch(ex.request(), name, generation);
-  if (generation) {
-    co_await Generate(ex, *generation, name);
-  } else {
-    co_await Answer(ex, name, response);
+  HttpResponse refusal;
+  const Route* route = FindRoute(req, name, refusal);
+  if (route == nullptr) {
+    co_await Answer(ex, name, refusal);
+    co_return;
   }
+  if (route->endpoint == nullptr) {
+    const HttpResponse response = Respond(req, name, nullptr);
+    co_await Answer(ex, name, response);
+    co_return;
+  }
+  const guard::RequestCredentials credentials{req.client_address, req.Header("authorization"), req.target};
+  auto who = guard_.Authenticate(credentials);
+  if (auto* denial = std::get_if<guard::Denial>(&who)) {
+    const HttpResponse response = DenialResponse(*denial);
+    co_await Answer(ex, name, response);
+    co_return;
+  }
+  const guard::Identity& caller = std::get<guard::Identity>(who);
+  if (route->generation) {
+    co_await Generate(ex, *route->generation, name, route->endpoint, caller);
+    co_return;
+  }
+  if (name != "/v1/usage") {  // usage answers every caller about itself
+    auto role = guard_.Authorize(caller, route->endpoint, "");
+    if (auto* denial = std::get_if<guard::Denial>(&role)) {
+      const HttpResponse response = DenialResponse(*denial);
+      co_await Answer(ex, name, response);
+      co_return;
+    }
+  }
+  const HttpResponse response = Respond(req, name, &caller);
+  co_await Answer(ex, name, response);
 }
 
-asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name) {
+asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name,
+                                             const char* grant, const guard::Identity& caller) {
   const HttpRequest& req = ex.request();
   if (const std::string_view type = req.Header("content-type"); !type.empty() && type.rfind("application/json", 0) != 0) {
     const HttpResponse r = ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
@@ -161,6 +237,32 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   }
   api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
   const bool chat = endpoint != api::Endpoint::kCompletion;
+  auto role_verdict = guard_.Authorize(caller, grant, g.model.empty() ? model_.id : g.model);
+  if (auto* denial = std::get_if<guard::Denial>(&role_verdict)) {
+    const HttpResponse r = DenialResponse(*denial);
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  const guard::RolePolicy& role = std::get<guard::RolePolicy>(role_verdict);
+  if (role.max_tokens > 0) {
+    if (g.max_tokens_given && g.sampling.max_tokens && *g.sampling.max_tokens > role.max_tokens) {
+      const HttpResponse r = ErrorResponse(MakeError(
+          400, fmt::format("max_tokens {} is above the limit of {} for role '{}'", *g.sampling.max_tokens, role.max_tokens, role.name),
+          "invalid_request_error", "max_tokens", "max_tokens_exceeded"));
+      co_await Answer(ex, name, r);
+      co_return;
+    }
+    g.sampling.max_tokens = std::min(g.sampling.max_tokens.value_or(role.max_tokens), role.max_tokens);
+  }
+  int64_t submitted_tokens = 0;
+  for (const auto& p : g.prompts) submitted_tokens += static_cast<int64_t>(p.size());
+  auto admission = guard_.Admit(caller, role, submitted_tokens);
+  if (auto* denial = std::get_if<guard::Denial>(&admission)) {
+    const HttpResponse r = DenialResponse(*denial);
+    co_await Answer(ex, name, r);
+    co_return;
+  }
+  guard::quota::Limiter::Ticket& ticket = std::get<guard::quota::Limiter::Ticket>(admission);
 
   // One engine request per prompt and choice; they share one pipe.
   auto pipe = EventPipe::Create(ex.executor());
@@ -234,6 +336,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   std::string failure;
   while (done < choices.size()) {
     engine::Event e = co_await pipe->Next();
+    ticket.Charge(static_cast<int64_t>(e.tokens.size()));
     ChoiceState& c = choices.at(e.id);
     if (!e.tokens.empty() && c.first == engine::Clock::time_point{}) c.first = e.time;
     if (!e.tokens.empty()) c.last = e.time;

@@ -2,7 +2,8 @@
 // The routes of `citadel serve`: the OpenAI-compatible API (/v1/chat/completions,
 // /v1/completions, /v1/models), the simple /chat API, health, readiness and Prometheus metrics.
 // Generation requests are parsed by api/, run by the engine, and answered whole or as server-sent
-// events; a client that goes away mid-stream cancels its generation.
+// events; a client that goes away mid-stream cancels its generation. Every route but health,
+// readiness and metrics passes the guard first (authentication, then roles, then quotas).
 
 #include <boost/asio/awaitable.hpp>
 
@@ -10,9 +11,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/generation_request.h"
 #include "engine/engine.h"
+#include "guard/gatekeeper.h"
 #include "server/exchange.h"
 #include "server/metrics.h"
 
@@ -22,27 +25,32 @@ struct RouteOptions {
   std::string model_id;
   int default_max_tokens = 0;                   // 0: until the context is full
   std::chrono::seconds request_timeout{600};    // generation deadline per request
+  std::vector<std::string> warnings;            // shown by /readyz, e.g. serving the network without authentication
 };
 
 class OpenAiRoutes {
  public:
   // `chat` may be null (a model without a chat template): chat endpoints then answer 400.
   OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer, const tokenizer::ChatTemplate* chat,
-               RouteOptions options, Metrics& metrics);
+               RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard);
 
   boost::asio::awaitable<void> Handle(Exchange& exchange);
 
  private:
-  boost::asio::awaitable<void> Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name);
+  // `grant`: the endpoint name roles grant.
+  boost::asio::awaitable<void> Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name, const char* grant,
+                                        const guard::Identity& caller);
   boost::asio::awaitable<void> Answer(Exchange& ex, const std::string& name, const HttpResponse& response);
-  // Every route but generation, answered without suspending; sets `generation` for those.
-  HttpResponse Dispatch(const HttpRequest& req, std::string& name, std::optional<api::Endpoint>& generation);
+  // Every route but generation, answered without suspending.
+  HttpResponse Respond(const HttpRequest& req, std::string& name, const guard::Identity* caller);
+  HttpResponse Usage(const guard::Identity& caller);
 
   engine::Engine& engine_;
   const tokenizer::Tokenizer& tokenizer_;
   api::ModelContext model_;
   RouteOptions options_;
   Metrics& metrics_;
+  guard::Gatekeeper& guard_;
   int64_t created_;
 };
 

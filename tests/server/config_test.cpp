@@ -1,5 +1,6 @@
 // citadel.toml: every key read, unknown keys and bad values refused with the key's name, sizes,
-// and the rule that a non-loopback listener needs an explicit opt-in while there is no auth.
+// and the rule that a non-loopback listener needs authentication or an explicit opt-in; the
+// access-control sections (auth, roles, tenants, quota).
 
 #include "server/config.h"
 
@@ -63,6 +64,63 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
   }
   auto remote = LoadConfig(Write("[server]\nhost = \"0.0.0.0\"\nallow_unauthenticated_remote = true\n"));
   EXPECT_TRUE(remote) << "the explicit opt-in is accepted";
+}
+
+TEST_F(ConfigTest, ReadsAccessControl) {
+  auto c = LoadConfig(Write(R"(
+[server]
+host = "0.0.0.0"
+[auth]
+api_keys = "/var/lib/citadel/keys.db"
+allow_ips = ["10.0.0.0/8", "::1"]
+[quota]
+store = "/var/lib/citadel/usage.db"
+[roles.analyst]
+models = ["qwen"]
+endpoints = ["chat.completions", "usage"]
+max_tokens = 2048
+requests_per_minute = 60
+tokens_per_day = 100000
+require_mfa = true
+mfa_amr = ["otp"]
+pii_policy = "strict"
+[tenants.acme]
+tokens_per_month = 5000000
+[tenants."*"]
+concurrent = 4
+)"));
+  ASSERT_TRUE(c) << c.error().message;  // a remote listener is fine once authentication is configured
+  EXPECT_EQ(c->access.api_keys, "/var/lib/citadel/keys.db");
+  EXPECT_EQ(c->access.allow_ips.size(), 2u);
+  EXPECT_EQ(c->access.quota_store, "/var/lib/citadel/usage.db");
+  const guard::RolePolicy& r = c->access.policy.roles.at("analyst");
+  EXPECT_EQ(r.name, "analyst");
+  EXPECT_EQ(r.models, std::vector<std::string>{"qwen"});
+  EXPECT_EQ(r.endpoints.size(), 2u);
+  EXPECT_EQ(r.max_tokens, 2048);
+  EXPECT_EQ(r.limits.requests_per_minute, 60);
+  EXPECT_EQ(r.limits.tokens_per_day, 100000);
+  EXPECT_TRUE(r.require_mfa);
+  EXPECT_EQ(r.mfa_amr, std::vector<std::string>{"otp"});
+  EXPECT_EQ(r.pii_policy, "strict");
+  EXPECT_EQ(c->access.policy.tenants.at("acme").tokens_per_month, 5000000);
+  EXPECT_EQ(c->access.policy.default_tenant_limits.concurrent, 4);
+}
+
+TEST_F(ConfigTest, AccessErrorsNameTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[auth]\napi_key = \"k.db\"\n", "auth.api_key: unknown key"},
+      {"[auth]\nallow_ips = [\"10.0.0.0/40\"]\n", "auth.allow_ips: '10.0.0.0/40'"},
+      {"[roles.a]\nendpoints = [\"chat\", \"admin\"]\n", "roles.a.endpoints: unknown endpoint 'admin'"},
+      {"[roles.a]\nrequests_per_minute = -1\n", "roles.a.requests_per_minute: -1 is negative"},
+      {"[roles.a]\nrequire_mfa = \"yes\"\n", "roles.a.require_mfa: must be true or false"},
+      {"[roles]\na = 1\n", "roles.a: must be a table"},
+      {"[tenants.t]\nmax_tokens = 5\n", "tenants.t.max_tokens: unknown key"}};
+  for (const auto& [text, expected] : cases) {
+    auto c = LoadConfig(Write(text));
+    ASSERT_FALSE(c) << text;
+    EXPECT_NE(c.error().message.find(expected), std::string::npos) << c.error().message;
+  }
 }
 
 TEST(ParseSize, UnitsAndErrors) {
