@@ -9,6 +9,8 @@
 #include <string>
 
 #include "cli_support.h"
+#include "audit/store.h"
+#include "core/key_file.h"
 #include "guard/authn/api_key_store.h"
 #include "server/config.h"
 
@@ -38,12 +40,40 @@ Result<int64_t> ParseDuration(std::string_view text) {
   return n * scale;
 }
 
-Result<std::string> StorePath(const KeysArgs& a) {
-  if (!a.store.empty()) return a.store;
-  if (a.config.empty()) return Err("give --store FILE or --config citadel.toml (its [auth] api_keys)");
+struct Target {
+  std::string store;
+  server::AuditSettings audit;  // where key events are recorded; none without --config
+};
+
+Result<Target> Resolve(const KeysArgs& a) {
+  Target t{a.store, {}};
+  if (a.config.empty()) {
+    if (t.store.empty()) return Err("give --store FILE or --config citadel.toml (its [auth] api_keys)");
+    return t;
+  }
   CITADEL_ASSIGN_OR_RETURN(const server::ServeConfig c, server::LoadConfig(a.config));
-  if (c.access.api_keys.empty()) return Err("{}: [auth] api_keys is not set", a.config);
-  return c.access.api_keys;
+  if (t.store.empty()) t.store = c.access.api_keys;
+  if (t.store.empty()) return Err("{}: [auth] api_keys is not set", a.config);
+  t.audit = c.audit;
+  return t;
+}
+
+// Key creation, revocation and rotation are administrative events of the audit trail.
+Result<void> AuditKeyEvent(const server::AuditSettings& settings, audit::EventKind kind, const guard::ApiKeyRecord& key,
+                           const std::string& what) {
+  if (settings.store.empty()) return Ok();
+  CITADEL_ASSIGN_OR_RETURN(const SecretKey master, ReadKeyFile(settings.key_file));
+  CITADEL_ASSIGN_OR_RETURN(auto store, audit::AuditStore::Open(settings.store, master));
+  audit::AuditRecord r;
+  r.kind = kind;
+  r.time_ms = UnixNow() * 1000;
+  r.tenant = key.tenant;
+  r.key_id = key.id;
+  r.subject = key.id;
+  r.detail = fmt::format("{} (role {})", what, key.role);
+  auto seq = store->Append(r);
+  if (!seq) return seq.error().Wrap("the key event could not be audited");
+  return Ok();
 }
 
 std::string Date(int64_t t) {
@@ -73,8 +103,8 @@ void PrintIssued(const guard::IssuedKey& k) {
 }
 
 Result<void> Run(const KeysArgs& a, const std::string& action) {
-  CITADEL_ASSIGN_OR_RETURN(const std::string path, StorePath(a));
-  CITADEL_ASSIGN_OR_RETURN(auto store, guard::ApiKeyStore::Open(path, /*create=*/action == "create"));
+  CITADEL_ASSIGN_OR_RETURN(const Target target, Resolve(a));
+  CITADEL_ASSIGN_OR_RETURN(auto store, guard::ApiKeyStore::Open(target.store, /*create=*/action == "create"));
   const int64_t now = UnixNow();
   if (action == "create") {
     guard::ApiKeySpec spec{a.tenant, a.role, a.name, a.models, 0};
@@ -83,6 +113,7 @@ Result<void> Run(const KeysArgs& a, const std::string& action) {
     }
     CITADEL_ASSIGN_OR_RETURN(const guard::IssuedKey issued, store->Create(spec, now));
     PrintIssued(issued);
+    CITADEL_RETURN_IF_ERROR(AuditKeyEvent(target.audit, audit::EventKind::kKeyCreated, issued.record, "key created"));
   } else if (action == "list") {
     CITADEL_ASSIGN_OR_RETURN(const auto records, store->List());
     for (const guard::ApiKeyRecord& r : records) {
@@ -100,10 +131,20 @@ Result<void> Run(const KeysArgs& a, const std::string& action) {
   } else if (action == "revoke") {
     CITADEL_RETURN_IF_ERROR(store->Revoke(a.id, now));
     std::fprintf(stderr, "citadel: key %s revoked\n", a.id.c_str());
+    CITADEL_ASSIGN_OR_RETURN(const auto records, store->List());
+    for (const guard::ApiKeyRecord& r : records) {
+      if (r.id == a.id) CITADEL_RETURN_IF_ERROR(AuditKeyEvent(target.audit, audit::EventKind::kKeyRevoked, r, "key revoked"));
+    }
   } else {
     CITADEL_ASSIGN_OR_RETURN(const int64_t grace, ParseDuration(a.grace));
     CITADEL_ASSIGN_OR_RETURN(const guard::IssuedKey issued, store->Rotate(a.id, now, grace));
     PrintIssued(issued);
+    CITADEL_RETURN_IF_ERROR(AuditKeyEvent(target.audit, audit::EventKind::kKeyCreated, issued.record,
+                                          fmt::format("key created to replace {}", a.id)));
+    guard::ApiKeyRecord old = issued.record;
+    old.id = a.id;
+    CITADEL_RETURN_IF_ERROR(AuditKeyEvent(target.audit, audit::EventKind::kKeyRevoked, old,
+                                          fmt::format("key revoked by rotation to {} (grace {} s)", issued.record.id, grace)));
     std::fprintf(stderr, "citadel: key %s %s\n", a.id.c_str(),
                  grace > 0 ? ("stops working at " + Date(now + grace)).c_str() : "revoked");
   }

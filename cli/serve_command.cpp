@@ -11,7 +11,9 @@
 #include "engine/engine.h"
 #include "guard/gatekeeper.h"
 #include "model/model.h"
+#include "server/audit_writer.h"
 #include "server/config.h"
+#include "server/retention_job.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/openai_routes.h"
@@ -68,7 +70,7 @@ Result<std::unique_ptr<guard::Gatekeeper>> BuildGuard(const server::AccessConfig
 
 // SIGHUP: re-reads the configuration's roles, tenants and allowlist. Keys need no reload (every
 // request reads the key store); settings that shape the engine or the listener need a restart.
-void Reload(const ServeArgs& args, guard::Gatekeeper& guard) {
+void Reload(const ServeArgs& args, guard::Gatekeeper& guard, server::AuditWriter& audit) {
   if (args.config_file.empty()) {
     std::fprintf(stderr, "citadel: SIGHUP: no --config file; nothing to reload\n");
     return;
@@ -81,6 +83,13 @@ void Reload(const ServeArgs& args, guard::Gatekeeper& guard) {
   }
   guard.ReplacePolicy(config->access.policy, std::move(*allowlist));
   std::fprintf(stderr, "citadel: SIGHUP: roles, tenants and allowlist reloaded from %s\n", args.config_file.c_str());
+  audit::AuditRecord event;
+  event.kind = audit::EventKind::kConfigReloaded;
+  event.time_ms = server::NowMs();
+  event.detail = fmt::format("roles, tenants and allowlist from {}", args.config_file);
+  if (auto seq = audit.WriteNow(event); !seq) {
+    std::fprintf(stderr, "citadel: SIGHUP: the reload could not be audited: %s\n", seq.error().message.c_str());
+  }
 }
 
 int Serve(const ServeArgs& args) {
@@ -96,6 +105,9 @@ int Serve(const ServeArgs& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A write beyond the file-size limit (ulimit -f) must fail as an error the audit trail reports
+  // (and refuses requests over), not kill the server.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   auto model = model::Model::Load(c.model_path);
   if (!model) return Fail(model.error().message);
@@ -112,6 +124,9 @@ int Serve(const ServeArgs& args) {
   if (!engine) return Fail(engine.error().message);
   auto guard = BuildGuard(c.access);
   if (!guard) return Fail(guard.error().message);
+  auto audit = server::AuditWriter::Open(c.audit);
+  if (!audit) return Fail(audit.error().message);
+  server::RetentionJob retention(**audit, c.audit);
   std::vector<std::string> warnings;
   if (!(*guard)->authentication_required()) {
     warnings.push_back(c.allow_unauthenticated_remote
@@ -121,7 +136,7 @@ int Serve(const ServeArgs& args) {
   server::Metrics metrics;
   server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
                              {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
-                             metrics, **guard);
+                             metrics, **guard, **audit);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
                                         [&routes](server::Exchange& ex) { return routes.Handle(ex); });
   if (!http) return Fail(http.error().message);
@@ -135,7 +150,7 @@ int Serve(const ServeArgs& args) {
   std::fflush(stderr);
 
   int signal = 0;
-  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard, **audit);
   std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
   (*http)->StopAccepting();
   (*engine)->StopAccepting();

@@ -20,5 +20,12 @@ inline ByteSpan AsBytes(std::string_view s) {
 }
 
 std::string ToHex(ByteSpan bytes);
+// 0..15 for a hex digit (either case), -1 for anything else.
+inline int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 }  // namespace citadel

@@ -12,13 +12,6 @@
 namespace citadel {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 }  // namespace
@@ -31,7 +24,7 @@ Result<SecretKey> ParseKeyHex(std::string_view text) {
   }
   std::array<uint8_t, kKeyBytes> bytes{};
   for (size_t i = 0; i < kKeyBytes; ++i) {
-    const int hi = HexValue(text[2 * i]), lo = HexValue(text[2 * i + 1]);
+    const int hi = HexDigitValue(text[2 * i]), lo = HexDigitValue(text[2 * i + 1]);
     if (hi < 0 || lo < 0) return Err("a key file holds hex digits only (bad character at {})", 2 * i);
     bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }

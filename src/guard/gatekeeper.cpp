@@ -6,6 +6,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "core/url_query.h"
+
 namespace citadel::guard {
 namespace {
 
@@ -24,18 +26,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // Query parameters that carry credentials in common clients; a URL ends up in access logs,
 // proxies and browser history, so these are refused rather than ignored.
 bool CredentialInQuery(std::string_view target) {
-  const size_t q = target.find('?');
-  if (q == std::string_view::npos) return false;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::string_view name = pair.substr(0, pair.find('='));
-    for (std::string_view bad : {"api_key", "apikey", "key", "access_token", "token", "id_token", "bearer"}) {
+  for (const auto& [name, value] : QueryParameters(target)) {
+    for (std::string_view bad : {"api_key", "apikey", "api-key", "key", "access_token", "token", "id_token", "bearer"}) {
       if (EqualsIgnoreCase(name, bad)) return true;
     }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
   }
   return false;
 }

@@ -71,6 +71,9 @@ Result<void> ReadRoleKey(std::string_view key, const toml::node& n, guard::RoleP
   } else if (key == "require_mfa") {
     if (!n.is_boolean()) return Err("must be true or false");
     role.require_mfa = *n.value<bool>();
+  } else if (key == "audit_all_tenants") {
+    if (!n.is_boolean()) return Err("must be true or false");
+    role.audit_all_tenants = *n.value<bool>();
   } else if (key == "mfa_amr") {
     CITADEL_ASSIGN_OR_RETURN(role.mfa_amr, Strings(n));
   } else if (key == "mfa_acr") {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 
+#include "server/audit_config.h"
+
 namespace citadel::server {
 namespace {
 
@@ -128,6 +130,10 @@ Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig co
       return Err("{}: '{}' must be a table ([model], [server], [engine], [auth], [roles.NAME], [tenants.NAME] or [quota])",
                  file.string(), section.str());
     }
+    if (section.str() == "audit") {
+      if (auto ok = ReadAuditSection(*table, config.audit); !ok) return Err("{}: {}", file.string(), ok.error().message);
+      continue;
+    }
     if (IsAccessSection(section.str())) {
       if (auto ok = ReadAccessSection(section.str(), *table, config.access); !ok) {
         return Err("{}: {}", file.string(), ok.error().message);
@@ -163,6 +169,12 @@ Result<void> Validate(const ServeConfig& c) {
   CITADEL_RETURN_IF_ERROR(range("engine.max_batch_tokens", c.max_batch_tokens, 1, 65536));
   CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 0, 1'000'000));
   CITADEL_RETURN_IF_ERROR(range("engine.default_max_tokens", c.default_max_tokens, 0, 1 << 24));
+  CITADEL_RETURN_IF_ERROR(ValidateAudit(c.audit));
+  for (const auto& [name, role] : c.access.policy.roles) {
+    if (!role.audit_policy.empty() && !ParseContentMode(role.audit_policy)) {
+      return Err("roles.{}.audit_policy: '{}' is not a content policy (none, hash, masked, full)", name, role.audit_policy);
+    }
+  }
   if (!IsLoopback(c.host) && !c.access.authentication_configured() && !c.allow_unauthenticated_remote) {
     return Err("server.host: '{}' is not a loopback address and no authentication is configured ([auth] api_keys "
                "or [auth.oidc]); refusing to expose the model to the network without it (--insecure-no-auth "

@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "server/access_config.h"
+#include "server/audit_writer.h"
 #include "server/http_server.h"
 
 namespace citadel::server {
@@ -30,6 +31,7 @@ struct ServeConfig {
   int max_queue = 1024;          // [engine] waiting requests before 429
   int default_max_tokens = 0;    // [engine] when a request gives none; 0 = until the context is full
   AccessConfig access;           // [auth], [roles.*], [tenants.*], [quota]
+  AuditSettings audit;           // [audit]
 };
 
 // Reads a TOML file over `base`. Errors name the key, e.g. "server.port: 70000 is outside [0, 65535]".

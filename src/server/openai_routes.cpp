@@ -8,6 +8,8 @@
 #include <random>
 
 #include "api/responses.h"
+#include "audit/iso_time.h"
+#include "core/url_query.h"
 #include "server/event_pipe.h"
 
 namespace citadel::server {
@@ -68,6 +70,7 @@ const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat, 
                          {"/v1/models", "GET", std::nullopt, "models"},
                          {"/v1/models/{id}", "GET", std::nullopt, "models"},
                          {"/v1/usage", "GET", std::nullopt, "usage"},
+                         {"/v1/audit", "GET", std::nullopt, "audit"},
                          {"/healthz", "GET", std::nullopt, nullptr},
                          {"/readyz", "GET", std::nullopt, nullptr},
                          {"/metrics", "GET", std::nullopt, nullptr}};
@@ -118,8 +121,8 @@ Json LimitsJson(const guard::quota::Limits& l) {
 
 OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
                            const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics,
-                           guard::Gatekeeper& guard)
-    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics), guard_(guard),
+                           guard::Gatekeeper& guard, AuditWriter& audit)
+    : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics), guard_(guard), audit_(audit),
       created_(static_cast<int64_t>(std::time(nullptr))) {
   model_.id = options_.model_id;
   model_.tokenizer = &tokenizer;
@@ -182,6 +185,86 @@ asio::awaitable<void> OpenAiRoutes::Answer(Exchange& ex, const std::string& name
   co_await ex.Respond(response);
 }
 
+// GET /v1/audit?tenant=&subject=&since=&until=&decision=&kind=&limit= (ISO 8601 UTC times).
+// Auditors see their own tenant's records unless their role has audit_all_tenants.
+HttpResponse OpenAiRoutes::AuditQuery(const HttpRequest& req, const guard::Identity& caller,
+                                      const guard::RolePolicy& role) {
+  if (!audit_.enabled()) {
+    return ErrorResponse(MakeError(404, "this server keeps no audit trail ([audit] store)", "invalid_request_error", {},
+                                   "audit_disabled"));
+  }
+  audit::QueryFilter filter;
+  filter.limit = 100;
+  const auto bad = [](const std::string& param, const std::string& why) {
+    return ErrorResponse(MakeError(400, fmt::format("{}: {}", param, why), "invalid_request_error", param, "invalid_value"));
+  };
+  for (const auto& [key, value] : QueryParameters(req.target)) {
+    if (key == "tenant") {
+      filter.tenant = value;
+    } else if (key == "subject") {
+      filter.subject = value;
+    } else if (key == "since" || key == "until") {
+      auto ms = audit::ParseIsoUtcMs(value);
+      if (!ms) return bad(key, ms.error().message);
+      (key == "since" ? filter.since_ms : filter.until_ms) = *ms;
+    } else if (key == "decision") {
+      auto d = audit::ParseDecision(value);
+      if (!d) return bad(key, d.error().message);
+      filter.decision = *d;
+    } else if (key == "kind") {
+      auto k = audit::ParseEventKind(value);
+      if (!k) return bad(key, k.error().message);
+      filter.kind = *k;
+    } else if (key == "limit") {
+      char* end = nullptr;
+      const long n = std::strtol(value.c_str(), &end, 10);
+      if (end == value.c_str() || *end != '\0' || n < 1 || n > 1000) return bad(key, "must be 1..1000");
+      filter.limit = n;
+    } else {
+      return bad(key, "unknown parameter (tenant, subject, since, until, decision, kind, limit)");
+    }
+  }
+  if (!role.audit_all_tenants) {
+    if (filter.tenant && *filter.tenant != caller.tenant) {
+      return ErrorResponse(MakeError(403, fmt::format("role '{}' may read only its own tenant's records", role.name),
+                                     "permission_error", "tenant", "permission_denied"));
+    }
+    filter.tenant = caller.tenant;
+  }
+  auto records = audit_.store()->Query(filter);
+  if (!records) {
+    return ErrorResponse(MakeError(503, "the audit trail cannot be read: " + records.error().message, "server_error", {},
+                                   "audit_unavailable"));
+  }
+  Json data = Json::array();
+  for (const audit::StoredRecord& r : *records) data.push_back(audit::ToJson(r));
+  return JsonResponse(200, {{"object", "list"}, {"data", data}});
+}
+
+asio::awaitable<void> OpenAiRoutes::Conclude(Exchange& ex, const std::string& name, RequestTrail& trail,
+                                             const HttpResponse& response) {
+  std::string reason;
+  if (response.status >= 400) {
+    const Json body = Json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+      const Json& e = body["error"];
+      reason = fmt::format("{}: {}", e.value("code", Json(nullptr)).is_string() ? e["code"].get<std::string>() : "error",
+                           e.value("message", ""));
+    }
+  }
+  trail.Conclude(response.status, reason);
+  const bool durable = co_await audit_.Write(trail.record);
+  if (!durable && audit_.fail_closed() && response.status < 400) {
+    const HttpResponse refused = ErrorResponse(MakeError(
+        503, "the audit trail cannot record this request, so it is not served", "server_error", {}, "audit_unavailable"));
+    co_await Answer(ex, name, refused);
+    co_return;
+  }
+  HttpResponse tagged = response;
+  tagged.headers.emplace_back("X-Request-Id", trail.record.request_id);
+  co_await Answer(ex, name, tagged);
+}
+
 asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
   const HttpRequest& req = ex.request();
   std::string name;
@@ -196,43 +279,45 @@ asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
     co_await Answer(ex, name, response);
     co_return;
   }
+  RequestTrail trail = RequestTrail::Begin(req, route->endpoint);
   const guard::RequestCredentials credentials{req.client_address, req.Header("authorization"), req.target};
   auto who = guard_.Authenticate(credentials);
   if (auto* denial = std::get_if<guard::Denial>(&who)) {
     const HttpResponse response = DenialResponse(*denial);
-    co_await Answer(ex, name, response);
+    co_await Conclude(ex, name, trail, response);
     co_return;
   }
   const guard::Identity& caller = std::get<guard::Identity>(who);
+  trail.Identify(caller);
   if (route->generation) {
-    co_await Generate(ex, *route->generation, name, route->endpoint, caller);
+    co_await Generate(ex, *route->generation, name, route->endpoint, caller, trail);
     co_return;
   }
-  if (name != "/v1/usage") {  // usage answers every caller about itself
-    auto role = guard_.Authorize(caller, route->endpoint, "");
-    if (auto* denial = std::get_if<guard::Denial>(&role)) {
-      const HttpResponse response = DenialResponse(*denial);
-      co_await Answer(ex, name, response);
-      co_return;
-    }
+  auto role = guard_.Authorize(caller, route->endpoint, "");
+  if (auto* denial = std::get_if<guard::Denial>(&role); denial != nullptr && name != "/v1/usage") {
+    // Usage answers every caller about itself, whatever its roles.
+    const HttpResponse response = DenialResponse(*denial);
+    co_await Conclude(ex, name, trail, response);
+    co_return;
   }
-  const HttpResponse response = Respond(req, name, &caller);
-  co_await Answer(ex, name, response);
+  const HttpResponse response = name == "/v1/audit" ? AuditQuery(req, caller, std::get<guard::RolePolicy>(role))
+                                                    : Respond(req, name, &caller);
+  co_await Conclude(ex, name, trail, response);
 }
 
 asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name,
-                                             const char* grant, const guard::Identity& caller) {
+                                             const char* grant, const guard::Identity& caller, RequestTrail& trail) {
   const HttpRequest& req = ex.request();
   if (const std::string_view type = req.Header("content-type"); !type.empty() && type.rfind("application/json", 0) != 0) {
     const HttpResponse r = ErrorResponse(MakeError(415, fmt::format("Content-Type must be application/json, not '{}'", type),
                                                    "invalid_request_error", {}, "unsupported_media_type"));
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   api::ParseResult parsed = api::ParseGenerationRequest(endpoint, req.body, model_);
   if (auto* error = std::get_if<api::ApiError>(&parsed)) {
     const HttpResponse r = ErrorResponse(*error);
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
@@ -240,7 +325,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   auto role_verdict = guard_.Authorize(caller, grant, g.model.empty() ? model_.id : g.model);
   if (auto* denial = std::get_if<guard::Denial>(&role_verdict)) {
     const HttpResponse r = DenialResponse(*denial);
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   const guard::RolePolicy& role = std::get<guard::RolePolicy>(role_verdict);
@@ -249,7 +334,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       const HttpResponse r = ErrorResponse(MakeError(
           400, fmt::format("max_tokens {} is above the limit of {} for role '{}'", *g.sampling.max_tokens, role.max_tokens, role.name),
           "invalid_request_error", "max_tokens", "max_tokens_exceeded"));
-      co_await Answer(ex, name, r);
+      co_await Conclude(ex, name, trail, r);
       co_return;
     }
     g.sampling.max_tokens = std::min(g.sampling.max_tokens.value_or(role.max_tokens), role.max_tokens);
@@ -259,10 +344,30 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   auto admission = guard_.Admit(caller, role, submitted_tokens);
   if (auto* denial = std::get_if<guard::Denial>(&admission)) {
     const HttpResponse r = DenialResponse(*denial);
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   guard::quota::Limiter::Ticket& ticket = std::get<guard::quota::Limiter::Ticket>(admission);
+  trail.record.model = model_.id;
+  trail.record.prompt_tokens = submitted_tokens;
+  const ContentMode content = role.audit_policy.empty() ? audit_.default_content()
+                                                        : ParseContentMode(role.audit_policy).value_or(ContentMode::kNone);
+  std::string prompt_text;
+  for (const std::string& t : g.prompt_texts) prompt_text += t;
+  trail.record.prompt = audit_.Content(content, prompt_text);
+  if (g.stream) {
+    // A stream's 200 goes out before its tokens exist, so its record is made durable before any
+    // work starts; a second record with the same request id closes it with the usage.
+    RequestTrail opening = trail;
+    opening.Conclude(200, "stream started");
+    const bool durable = co_await audit_.Write(opening.record);
+    if (!durable && audit_.fail_closed()) {
+      const HttpResponse r = ErrorResponse(MakeError(
+          503, "the audit trail cannot record this request, so it is not served", "server_error", {}, "audit_unavailable"));
+      co_await Answer(ex, name, r);
+      co_return;
+    }
+  }
 
   // One engine request per prompt and choice; they share one pipe.
   auto pipe = EventPipe::Create(ex.executor());
@@ -281,7 +386,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       if (!id) {
         for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
         const HttpResponse r = ErrorResponse(api::FromEngineError(id.error()));
-        co_await Answer(ex, name, r);
+        co_await Conclude(ex, name, trail, r);
         co_return;
       }
       choices[*id] = {p * static_cast<size_t>(g.n) + static_cast<size_t>(i), p};
@@ -388,6 +493,18 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   }
   metrics_.CountTokens(prompt_tokens, completion_tokens);
   const Json usage = api::UsageJson(prompt_tokens, completion_tokens, cached);
+  trail.record.prompt_tokens = prompt_tokens;
+  trail.record.cached_tokens = cached;
+  trail.record.completion_tokens = completion_tokens;
+  std::string response_text;
+  for (const auto& [rid, c] : choices) response_text += c.text;
+  trail.record.response = audit_.Content(content, response_text);
+  if (streaming || client_gone) {
+    // The closing record of a stream, or of a caller that left: nobody is waiting for an answer.
+    trail.Conclude(200, !failure.empty() ? "generation failed: " + failure : client_gone ? "client disconnected" : "");
+    if (!failure.empty() || client_gone) trail.record.decision = audit::Decision::kFailed;
+    (void)co_await audit_.Write(trail.record);
+  }
   if (streaming) {
     if (client_gone) co_return;
     std::string tail;
@@ -404,7 +521,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   if (client_gone) co_return;  // nobody to answer
   if (!failure.empty()) {
     const HttpResponse r = ErrorResponse(MakeError(500, failure, "server_error", {}, {}));
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   bool cancelled = false;
@@ -412,7 +529,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   if (cancelled) {
     const HttpResponse r = ErrorResponse(
         MakeError(503, "the request was cancelled (deadline passed or server stopping)", "server_error", {}, "cancelled"));
-    co_await Answer(ex, name, r);
+    co_await Conclude(ex, name, trail, r);
     co_return;
   }
   std::vector<Json> out(choices.size());
@@ -428,7 +545,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   const HttpResponse r = endpoint == api::Endpoint::kSimpleChat ? JsonResponse(200, {{"response", simple}})
                          : chat ? JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage))
                                 : JsonResponse(200, api::CompletionJson(id, created_, model_.id, out, usage));
-  co_await Answer(ex, name, r);
+  co_await Conclude(ex, name, trail, r);
 }
 
 }  // namespace citadel::server

@@ -17,7 +17,9 @@
 #include "engine/engine.h"
 #include "guard/gatekeeper.h"
 #include "server/exchange.h"
+#include "server/audit_writer.h"
 #include "server/metrics.h"
+#include "server/request_trail.h"
 
 namespace citadel::server {
 
@@ -32,15 +34,20 @@ class OpenAiRoutes {
  public:
   // `chat` may be null (a model without a chat template): chat endpoints then answer 400.
   OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer, const tokenizer::ChatTemplate* chat,
-               RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard);
+               RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard, AuditWriter& audit);
 
   boost::asio::awaitable<void> Handle(Exchange& exchange);
 
  private:
   // `grant`: the endpoint name roles grant.
   boost::asio::awaitable<void> Generate(Exchange& ex, api::Endpoint endpoint, const std::string& name, const char* grant,
-                                        const guard::Identity& caller);
+                                        const guard::Identity& caller, RequestTrail& trail);
   boost::asio::awaitable<void> Answer(Exchange& ex, const std::string& name, const HttpResponse& response);
+  // Records the outcome in the audit trail, then answers. A 2xx answer whose record could not be
+  // made durable becomes a 503 when the trail is fail-closed.
+  boost::asio::awaitable<void> Conclude(Exchange& ex, const std::string& name, RequestTrail& trail,
+                                        const HttpResponse& response);
+  HttpResponse AuditQuery(const HttpRequest& req, const guard::Identity& caller, const guard::RolePolicy& role);
   // Every route but generation, answered without suspending.
   HttpResponse Respond(const HttpRequest& req, std::string& name, const guard::Identity* caller);
   HttpResponse Usage(const guard::Identity& caller);
@@ -51,6 +58,7 @@ class OpenAiRoutes {
   RouteOptions options_;
   Metrics& metrics_;
   guard::Gatekeeper& guard_;
+  AuditWriter& audit_;
   int64_t created_;
 };
 

@@ -97,6 +97,7 @@ const refusals = [
   ['garbage bearer', () => call('/v1/completions', { key: 'hello', body: completion() }), 401, 'invalid_api_key'],
   ['oversized bearer', () => call('/v1/completions', { key: 'x'.repeat(17000), body: completion() }), 431, 'headers_too_large'],
   ['key in the query string', () => call(`/v1/completions?api_key=${keys.analyst}`, { body: completion() }), 401, 'credentials_in_url'],
+  ['key in the query string under an encoded name', () => call(`/v1/completions?api%5Fkey=${keys.analyst}`, { body: completion() }), 401, 'credentials_in_url'],
   ['token in the query string with a valid header too', () => call(`/v1/models?access_token=x`, { key: keys.analyst, method: 'GET' }), 401, 'credentials_in_url'],
   ['role without the endpoint', () => call('/v1/completions', { key: keys.reader, body: completion() }), 403, 'permission_denied'],
   ['role unknown to the policy', () => call('/v1/models', { key: keys.unknownRole, method: 'GET' }), 403, 'permission_denied'],

@@ -21,12 +21,15 @@ export function makeModel(id, preset = 'tiny') {
 }
 
 // Starts `citadel serve` on the model with `toml` as its config file (plus `args`), and resolves
-// once it prints its address.
-export async function startServer(model, toml = '', args = []) {
+// once it prints its address. `wrap` runs it through sh after a prefix, e.g. 'ulimit -f 256; exec'.
+export async function startServer(model, toml = '', args = [], { wrap } = {}) {
   const config = path.join(model.dir, `citadel-${process.hrtime.bigint()}.toml`);
   writeFileSync(config, toml);
-  const proc = spawn(citadel, ['serve', '-m', model.file, '--config', config, '--port', '0', '-t', '1', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = ['serve', '-m', model.file, '--config', config, '--port', '0', '-t', '1', ...args];
+  const quote = (a) => `'${a.replaceAll("'", "'\\''")}'`;
+  const proc = wrap
+    ? spawn('sh', ['-c', `${wrap} ${[citadel, ...argv].map(quote).join(' ')}`], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(citadel, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const base = await new Promise((resolve, reject) => {

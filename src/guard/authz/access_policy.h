@@ -26,6 +26,7 @@ struct RolePolicy {
   bool require_mfa = false;
   std::vector<std::string> mfa_amr{"otp", "mfa", "hwk"};  // any of these in `amr` satisfies MFA
   std::vector<std::string> mfa_acr;                        // or `acr` equal to one of these
+  bool audit_all_tenants = false;  // GET /v1/audit may read every tenant's records, not only its own
   // Names of the policies later stages apply (defined in their own config sections).
   std::string pii_policy, audit_policy, watermark_policy;
 };
