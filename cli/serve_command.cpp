@@ -70,7 +70,7 @@ Result<std::unique_ptr<guard::Gatekeeper>> BuildGuard(const server::AccessConfig
 
 // SIGHUP: re-reads the configuration's roles, tenants and allowlist. Keys need no reload (every
 // request reads the key store); settings that shape the engine or the listener need a restart.
-void Reload(const ServeArgs& args, guard::Gatekeeper& guard, server::AuditWriter& audit) {
+void Reload(const ServeArgs& args, guard::Gatekeeper& guard, server::AuditWriter& audit, server::PiiFilter& pii) {
   if (args.config_file.empty()) {
     std::fprintf(stderr, "citadel: SIGHUP: no --config file; nothing to reload\n");
     return;
@@ -81,12 +81,17 @@ void Reload(const ServeArgs& args, guard::Gatekeeper& guard, server::AuditWriter
     std::fprintf(stderr, "citadel: SIGHUP: %s; keeping the current policies\n", allowlist.error().message.c_str());
     return;
   }
+  if (auto ok = pii.Reload(config->pii); !ok) {
+    std::fprintf(stderr, "citadel: SIGHUP: %s; keeping the current policies\n", ok.error().message.c_str());
+    return;
+  }
   guard.ReplacePolicy(config->access.policy, std::move(*allowlist));
-  std::fprintf(stderr, "citadel: SIGHUP: roles, tenants and allowlist reloaded from %s\n", args.config_file.c_str());
+  std::fprintf(stderr, "citadel: SIGHUP: roles, tenants, allowlist and PII policies reloaded from %s\n",
+               args.config_file.c_str());
   audit::AuditRecord event;
   event.kind = audit::EventKind::kConfigReloaded;
   event.time_ms = server::NowMs();
-  event.detail = fmt::format("roles, tenants and allowlist from {}", args.config_file);
+  event.detail = fmt::format("roles, tenants, allowlist and PII policies from {}", args.config_file);
   if (auto seq = audit.WriteNow(event); !seq) {
     std::fprintf(stderr, "citadel: SIGHUP: the reload could not be audited: %s\n", seq.error().message.c_str());
   }
@@ -127,6 +132,8 @@ int Serve(const ServeArgs& args) {
   auto audit = server::AuditWriter::Open(c.audit);
   if (!audit) return Fail(audit.error().message);
   server::RetentionJob retention(**audit, c.audit);
+  auto pii = server::PiiFilter::Create(c.pii);
+  if (!pii) return Fail(pii.error().message);
   std::vector<std::string> warnings;
   if (!(*guard)->authentication_required()) {
     warnings.push_back(c.allow_unauthenticated_remote
@@ -136,7 +143,7 @@ int Serve(const ServeArgs& args) {
   server::Metrics metrics;
   server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
                              {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
-                             metrics, **guard, **audit);
+                             metrics, **guard, **audit, **pii);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
                                         [&routes](server::Exchange& ex) { return routes.Handle(ex); });
   if (!http) return Fail(http.error().message);
@@ -150,7 +157,7 @@ int Serve(const ServeArgs& args) {
   std::fflush(stderr);
 
   int signal = 0;
-  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard, **audit);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard, **audit, **pii);
   std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
   (*http)->StopAccepting();
   (*engine)->StopAccepting();

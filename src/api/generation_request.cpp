@@ -114,6 +114,7 @@ bool ParseMessages(Fields& f, const ModelContext& model, GenerationRequest& out)
   auto ids = tok.Encode(*rendered, encode);
   if (!ids) return f.Fail(ids.error().message, "messages");
   out.prompts.push_back(std::move(*ids));
+  out.prompt_texts.push_back(std::move(*rendered));
   return true;
 }
 

@@ -22,7 +22,7 @@ struct GenerationRequest {
   Endpoint endpoint = Endpoint::kChat;
   std::string model;
   std::vector<std::vector<int32_t>> prompts;  // one, or several for a completions prompt list
-  std::vector<std::string> prompt_texts;      // for echo
+  std::vector<std::string> prompt_texts;      // as given (completions) or rendered by the chat template
   engine::SamplingParams sampling;
   int n = 1;  // choices per prompt
   bool stream = false;

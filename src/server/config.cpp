@@ -7,6 +7,7 @@
 #include <map>
 
 #include "server/audit_config.h"
+#include "server/pii_config.h"
 
 namespace citadel::server {
 namespace {
@@ -130,6 +131,10 @@ Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig co
       return Err("{}: '{}' must be a table ([model], [server], [engine], [auth], [roles.NAME], [tenants.NAME] or [quota])",
                  file.string(), section.str());
     }
+    if (section.str() == "pii") {
+      if (auto ok = ReadPiiSection(*table, config.pii); !ok) return Err("{}: {}", file.string(), ok.error().message);
+      continue;
+    }
     if (section.str() == "audit") {
       if (auto ok = ReadAuditSection(*table, config.audit); !ok) return Err("{}: {}", file.string(), ok.error().message);
       continue;
@@ -170,7 +175,13 @@ Result<void> Validate(const ServeConfig& c) {
   CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 0, 1'000'000));
   CITADEL_RETURN_IF_ERROR(range("engine.default_max_tokens", c.default_max_tokens, 0, 1 << 24));
   CITADEL_RETURN_IF_ERROR(ValidateAudit(c.audit));
+  if (!c.pii.default_policy.empty() && !c.pii.policies.contains(c.pii.default_policy)) {
+    return Err("pii.default_policy: no [pii.policies.{}]", c.pii.default_policy);
+  }
   for (const auto& [name, role] : c.access.policy.roles) {
+    if (!role.pii_policy.empty() && !c.pii.policies.contains(role.pii_policy)) {
+      return Err("roles.{}.pii_policy: no [pii.policies.{}]", name, role.pii_policy);
+    }
     if (!role.audit_policy.empty() && !ParseContentMode(role.audit_policy)) {
       return Err("roles.{}.audit_policy: '{}' is not a content policy (none, hash, masked, full)", name, role.audit_policy);
     }

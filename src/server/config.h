@@ -12,6 +12,7 @@
 #include "server/access_config.h"
 #include "server/audit_writer.h"
 #include "server/http_server.h"
+#include "server/pii_filter.h"
 
 namespace citadel::server {
 
@@ -32,6 +33,7 @@ struct ServeConfig {
   int default_max_tokens = 0;    // [engine] when a request gives none; 0 = until the context is full
   AccessConfig access;           // [auth], [roles.*], [tenants.*], [quota]
   AuditSettings audit;           // [audit]
+  PiiSettings pii;               // [pii]
 };
 
 // Reads a TOML file over `base`. Errors name the key, e.g. "server.port: 70000 is outside [0, 65535]".

@@ -31,6 +31,16 @@ void Metrics::CountTokens(int prompt, int completion) {
   completion_tokens_ += static_cast<uint64_t>(completion);
 }
 
+void Metrics::CountPiiFindings(const std::map<std::string, int64_t>& by_type) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [type, count] : by_type) pii_findings_[type] += static_cast<uint64_t>(count);
+}
+
+void Metrics::CountAuditFailure() {
+  std::lock_guard lock(mutex_);
+  ++audit_failures_;
+}
+
 void Metrics::ObserveTimeToFirstToken(double seconds) {
   std::lock_guard lock(mutex_);
   ttft_.Observe(seconds);
@@ -56,6 +66,11 @@ std::string Metrics::Render(const engine::EngineStats& e) const {
   };
   counter("citadel_prompt_tokens_total", "Prompt tokens of finished requests.", prompt_tokens_);
   counter("citadel_completion_tokens_total", "Generated tokens of finished requests.", completion_tokens_);
+  counter("citadel_audit_write_failures_total", "Audit records that could not be made durable.", audit_failures_);
+  out += "# HELP citadel_pii_findings_total PII found in requests, by type.\n# TYPE citadel_pii_findings_total counter\n";
+  for (const auto& [type, count] : pii_findings_) {
+    out += fmt::format("citadel_pii_findings_total{{type=\"{}\"}} {}\n", type, count);
+  }
   ttft_.Render(out, "citadel_time_to_first_token_seconds", "Time from request to first generated token.");
   tpot_.Render(out, "citadel_time_per_output_token_seconds", "Mean time between generated tokens, per request.");
   gauge("citadel_queue_depth", "Requests waiting for the engine.", e.waiting);

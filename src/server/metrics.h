@@ -32,6 +32,9 @@ class Metrics {
   void CountTokens(int prompt, int completion);
   void ObserveTimeToFirstToken(double seconds);
   void ObserveTimePerOutputToken(double seconds);
+  // PII findings by type in requests (values are never seen here).
+  void CountPiiFindings(const std::map<std::string, int64_t>& by_type);
+  void CountAuditFailure();
 
   // With the engine's gauges, sampled by the caller at render time.
   std::string Render(const engine::EngineStats& engine) const;
@@ -39,7 +42,8 @@ class Metrics {
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
-  uint64_t prompt_tokens_ = 0, completion_tokens_ = 0;
+  uint64_t prompt_tokens_ = 0, completion_tokens_ = 0, audit_failures_ = 0;
+  std::map<std::string, uint64_t> pii_findings_;
   Histogram ttft_, tpot_;
 };
 

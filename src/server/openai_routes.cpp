@@ -55,6 +55,7 @@ struct ChoiceState {
   std::string error;
   engine::Usage usage;
   engine::Clock::time_point first{}, last{};
+  std::optional<PiiSession::Output> pii;  // masks and restores what this choice sends
 };
 
 struct Route {
@@ -121,8 +122,9 @@ Json LimitsJson(const guard::quota::Limits& l) {
 
 OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
                            const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics,
-                           guard::Gatekeeper& guard, AuditWriter& audit)
+                           guard::Gatekeeper& guard, AuditWriter& audit, const PiiFilter& pii)
     : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics), guard_(guard), audit_(audit),
+      pii_(pii),
       created_(static_cast<int64_t>(std::time(nullptr))) {
   model_.id = options_.model_id;
   model_.tokenizer = &tokenizer;
@@ -241,6 +243,12 @@ HttpResponse OpenAiRoutes::AuditQuery(const HttpRequest& req, const guard::Ident
   return JsonResponse(200, {{"object", "list"}, {"data", data}});
 }
 
+asio::awaitable<bool> OpenAiRoutes::Record(const audit::AuditRecord& record) {
+  const bool durable = co_await audit_.Write(record);
+  if (!durable) metrics_.CountAuditFailure();
+  co_return durable;
+}
+
 asio::awaitable<void> OpenAiRoutes::Conclude(Exchange& ex, const std::string& name, RequestTrail& trail,
                                              const HttpResponse& response) {
   std::string reason;
@@ -253,7 +261,7 @@ asio::awaitable<void> OpenAiRoutes::Conclude(Exchange& ex, const std::string& na
     }
   }
   trail.Conclude(response.status, reason);
-  const bool durable = co_await audit_.Write(trail.record);
+  const bool durable = co_await Record(trail.record);
   if (!durable && audit_.fail_closed() && response.status < 400) {
     const HttpResponse refused = ErrorResponse(MakeError(
         503, "the audit trail cannot record this request, so it is not served", "server_error", {}, "audit_unavailable"));
@@ -314,7 +322,32 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     co_await Conclude(ex, name, trail, r);
     co_return;
   }
-  api::ParseResult parsed = api::ParseGenerationRequest(endpoint, req.body, model_);
+  // The role decides the PII policy, so authorization comes before the body reaches the parser;
+  // the model it names is read first (a body that is not JSON is the parser's to report).
+  nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  const auto model_field = body.is_object() ? body.find("model") : body.end();
+  const std::string requested_model =
+      body.is_object() && model_field != body.end() && model_field->is_string() ? model_field->get<std::string>() : model_.id;
+  auto role_verdict = guard_.Authorize(caller, grant, requested_model);
+  if (auto* denial = std::get_if<guard::Denial>(&role_verdict)) {
+    const HttpResponse r = DenialResponse(*denial);
+    co_await Conclude(ex, name, trail, r);
+    co_return;
+  }
+  std::unique_ptr<PiiSession> pii = pii_.Session(std::get<guard::RolePolicy>(role_verdict).pii_policy);
+  std::string masked_body;
+  if (pii != nullptr && !body.is_discarded()) {
+    auto masked = pii->MaskRequest(body);
+    trail.record.pii_findings = pii->findings();
+    metrics_.CountPiiFindings(pii->findings());
+    if (!masked) {
+      const HttpResponse r = ErrorResponse(MakeError(400, masked.error().message, "invalid_request_error", {}, "pii_blocked"));
+      co_await Conclude(ex, name, trail, r);
+      co_return;
+    }
+    masked_body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  api::ParseResult parsed = api::ParseGenerationRequest(endpoint, pii != nullptr ? std::string_view(masked_body) : std::string_view(req.body), model_);
   if (auto* error = std::get_if<api::ApiError>(&parsed)) {
     const HttpResponse r = ErrorResponse(*error);
     co_await Conclude(ex, name, trail, r);
@@ -322,12 +355,6 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   }
   api::GenerationRequest& g = std::get<api::GenerationRequest>(parsed);
   const bool chat = endpoint != api::Endpoint::kCompletion;
-  auto role_verdict = guard_.Authorize(caller, grant, g.model.empty() ? model_.id : g.model);
-  if (auto* denial = std::get_if<guard::Denial>(&role_verdict)) {
-    const HttpResponse r = DenialResponse(*denial);
-    co_await Conclude(ex, name, trail, r);
-    co_return;
-  }
   const guard::RolePolicy& role = std::get<guard::RolePolicy>(role_verdict);
   if (role.max_tokens > 0) {
     if (g.max_tokens_given && g.sampling.max_tokens && *g.sampling.max_tokens > role.max_tokens) {
@@ -360,7 +387,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     // work starts; a second record with the same request id closes it with the usage.
     RequestTrail opening = trail;
     opening.Conclude(200, "stream started");
-    const bool durable = co_await audit_.Write(opening.record);
+    const bool durable = co_await Record(opening.record);
     if (!durable && audit_.fail_closed()) {
       const HttpResponse r = ErrorResponse(MakeError(
           503, "the audit trail cannot record this request, so it is not served", "server_error", {}, "audit_unavailable"));
@@ -372,6 +399,22 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   // One engine request per prompt and choice; they share one pipe.
   auto pipe = EventPipe::Create(ex.executor());
   std::map<engine::RequestId, ChoiceState> choices;
+  const auto cancel_submitted = [&] {
+    for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
+  };
+  // What the caller may see of a choice's text: PII in model output masked, placeholders restored.
+  // A filter that fails withholds the text (fail closed) and fails the request.
+  std::string filter_failure;
+  const auto visible = [&](ChoiceState& c, const std::string& text, bool last) -> std::string {
+    if (!c.pii) return text;
+    auto fed = c.pii->Feed(text);
+    auto tail = last && fed ? c.pii->Finish() : Result<std::string>(std::string());
+    if (!fed || !tail) {
+      filter_failure = "the PII filter failed: " + (fed ? tail.error().message : fed.error().message);
+      return {};
+    }
+    return *fed + *tail;
+  };
   const auto deadline = engine::Clock::now() + options_.request_timeout;
   const auto start = engine::Clock::now();
   for (size_t p = 0; p < g.prompts.size(); ++p) {
@@ -384,12 +427,24 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       r.ignore_end_of_generation = g.ignore_eos;
       auto id = engine_.Submit(std::move(r), pipe->Sink());
       if (!id) {
-        for (const auto& [submitted, state] : choices) engine_.Cancel(submitted);
+        cancel_submitted();
         const HttpResponse r = ErrorResponse(api::FromEngineError(id.error()));
         co_await Conclude(ex, name, trail, r);
         co_return;
       }
-      choices[*id] = {p * static_cast<size_t>(g.n) + static_cast<size_t>(i), p};
+      ChoiceState& state = choices[*id];
+      state.index = p * static_cast<size_t>(g.n) + static_cast<size_t>(i);
+      state.prompt = p;
+      if (pii != nullptr) {
+        auto output = pii->NewOutput();
+        if (!output) {
+          cancel_submitted();
+          const HttpResponse r = ErrorResponse(MakeError(500, output.error().message, "server_error", {}, {}));
+          co_await Conclude(ex, name, trail, r);
+          co_return;
+        }
+        state.pii.emplace(std::move(*output));
+      }
     }
   }
   const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
@@ -452,14 +507,15 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     if (streaming && !client_gone && (!e.text.empty() || e.finish != engine::Finish::kNone || g.sampling.logprobs)) {
       const std::string echo = g.echo && c.text.empty() && c.tokens.empty() ? g.prompt_texts[c.prompt] : "";
       const Json lp = logprobs_json(e.tokens, e.logprobs, c.text.size());
+      const std::string shown = visible(c, echo + e.text, e.finish != engine::Finish::kNone);
       const Json chunk =
           chat ? api::ChatChunkJson(id, created_, model_.id, c.index,
-                                    e.text.empty() ? Json::object() : Json{{"content", e.text}}, finish, lp)
+                                    shown.empty() ? Json::object() : Json{{"content", shown}}, finish, lp)
                : Json{{"id", id},
                       {"object", chunk_object},
                       {"created", created_},
                       {"model", model_.id},
-                      {"choices", Json::array({api::CompletionChoiceJson(c.index, echo + e.text, finish, lp)})}};
+                      {"choices", Json::array({api::CompletionChoiceJson(c.index, shown, finish, lp)})}};
       const std::string frame = "data: " + api::Dump(chunk) + "\n\n";
       if (!co_await ex.WriteEvent(frame)) {
         client_gone = true;
@@ -473,6 +529,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       c.finish = e.finish;
       c.usage = e.usage;
       if (e.finish == engine::Finish::kError) failure = e.error;
+      if (failure.empty() && !filter_failure.empty()) failure = filter_failure;
       ++done;
     }
   }
@@ -503,7 +560,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
     // The closing record of a stream, or of a caller that left: nobody is waiting for an answer.
     trail.Conclude(200, !failure.empty() ? "generation failed: " + failure : client_gone ? "client disconnected" : "");
     if (!failure.empty() || client_gone) trail.record.decision = audit::Decision::kFailed;
-    (void)co_await audit_.Write(trail.record);
+    (void)co_await Record(trail.record);
   }
   if (streaming) {
     if (client_gone) co_return;
@@ -534,13 +591,19 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   }
   std::vector<Json> out(choices.size());
   std::string simple;
-  for (const auto& [rid, c] : choices) {
+  for (auto& [rid, c] : choices) {
     const std::string finish(engine::FinishName(c.finish));
     const std::string echo = !chat && g.echo ? g.prompt_texts[c.prompt] : "";
     const Json lp = logprobs_json(c.tokens, c.logprobs, echo.size());
-    out[c.index] = chat ? api::ChatChoiceJson(c.index, c.text, finish, lp)
-                        : api::CompletionChoiceJson(c.index, echo + c.text, finish, lp);
-    if (c.index == 0) simple = c.text;
+    std::string shown = visible(c, echo + c.text, true);
+    if (!filter_failure.empty()) {
+      const HttpResponse r = ErrorResponse(MakeError(500, filter_failure, "server_error", {}, {}));
+      co_await Conclude(ex, name, trail, r);
+      co_return;
+    }
+    if (c.index == 0) simple = shown;
+    out[c.index] = chat ? api::ChatChoiceJson(c.index, shown, finish, lp)
+                        : api::CompletionChoiceJson(c.index, shown, finish, lp);
   }
   const HttpResponse r = endpoint == api::Endpoint::kSimpleChat ? JsonResponse(200, {{"response", simple}})
                          : chat ? JsonResponse(200, api::ChatCompletionJson(id, created_, model_.id, out, usage))

@@ -19,6 +19,7 @@
 #include "server/exchange.h"
 #include "server/audit_writer.h"
 #include "server/metrics.h"
+#include "server/pii_filter.h"
 #include "server/request_trail.h"
 
 namespace citadel::server {
@@ -34,7 +35,8 @@ class OpenAiRoutes {
  public:
   // `chat` may be null (a model without a chat template): chat endpoints then answer 400.
   OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer, const tokenizer::ChatTemplate* chat,
-               RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard, AuditWriter& audit);
+               RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard, AuditWriter& audit,
+               const PiiFilter& pii);
 
   boost::asio::awaitable<void> Handle(Exchange& exchange);
 
@@ -47,6 +49,8 @@ class OpenAiRoutes {
   // made durable becomes a 503 when the trail is fail-closed.
   boost::asio::awaitable<void> Conclude(Exchange& ex, const std::string& name, RequestTrail& trail,
                                         const HttpResponse& response);
+  // Appends to the audit trail; false (and counted) when the record is not durable.
+  boost::asio::awaitable<bool> Record(const audit::AuditRecord& record);
   HttpResponse AuditQuery(const HttpRequest& req, const guard::Identity& caller, const guard::RolePolicy& role);
   // Every route but generation, answered without suspending.
   HttpResponse Respond(const HttpRequest& req, std::string& name, const guard::Identity* caller);
@@ -59,6 +63,7 @@ class OpenAiRoutes {
   Metrics& metrics_;
   guard::Gatekeeper& guard_;
   AuditWriter& audit_;
+  const PiiFilter& pii_;
   int64_t created_;
 };
 
