@@ -84,6 +84,9 @@ tokens_per_day = 100000
 require_mfa = true
 mfa_amr = ["otp"]
 pii_policy = "strict"
+[pii.policies.strict]
+default = "redact"
+PHONE = "placeholder"
 [tenants.acme]
 tokens_per_month = 5000000
 [tenants."*"]
@@ -105,6 +108,11 @@ concurrent = 4
   EXPECT_EQ(r.pii_policy, "strict");
   EXPECT_EQ(c->access.policy.tenants.at("acme").tokens_per_month, 5000000);
   EXPECT_EQ(c->access.policy.default_tenant_limits.concurrent, 4);
+  EXPECT_EQ(c->pii.policies.at("strict").For("PHONE"), guard::pii::Action::kPlaceholder);
+  EXPECT_EQ(c->pii.policies.at("strict").For("EMAIL"), guard::pii::Action::kRedact);
+  auto dangling = LoadConfig(Write("[roles.a]\npii_policy = \"nope\"\n"));
+  ASSERT_FALSE(dangling);
+  EXPECT_NE(dangling.error().message.find("roles.a.pii_policy: no [pii.policies.nope]"), std::string::npos);
 }
 
 TEST_F(ConfigTest, AccessErrorsNameTheKey) {
