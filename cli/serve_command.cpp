@@ -46,16 +46,33 @@ Result<server::ServeConfig> Resolve(const ServeArgs& a) {
   return c;
 }
 
+// What SIGHUP re-reads, one line each on stderr; the server keeps running whatever happens here.
+void Reload(server::HttpServer& http) {
+  if (http.tls()) {
+    const auto reloaded = http.ReloadTls();
+    if (reloaded) {
+      std::fprintf(stderr, "citadel: SIGHUP: certificates reloaded\n");
+    } else {
+      std::fprintf(stderr, "citadel: SIGHUP: certificates not reloaded, still serving the previous ones: %s\n",
+                   reloaded.error().message.c_str());
+    }
+  } else {
+    std::fprintf(stderr, "citadel: SIGHUP: nothing to reload\n");
+  }
+  std::fflush(stderr);
+}
+
 int Serve(const ServeArgs& args) {
   auto config = Resolve(args);
   if (!config) return Fail(config.error().message);
   const server::ServeConfig& c = *config;
-  // SIGINT/SIGTERM are taken with sigwait on this thread; every thread started from here on
-  // inherits the blocked mask, so none of them is interrupted by the signal.
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) are taken with sigwait on this thread; every thread
+  // started from here on inherits the blocked mask, so none of them is interrupted by the signal.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -77,15 +94,15 @@ int Serve(const ServeArgs& args) {
                              {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds)},
                              metrics);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
-                                        [&routes](server::Exchange& ex) { return routes.Handle(ex); });
+                                        [&routes](server::Exchange& ex) { return routes.Handle(ex); }, c.tls);
   if (!http) return Fail(http.error().message);
-  std::fprintf(stderr, "citadel: serving %s as '%s' on http://%s:%u (%d threads, context %d, %d KV blocks)\n",
-               c.model_path.c_str(), c.model_id.c_str(), c.host.c_str(), (*http)->port(), (*engine)->Stats().threads,
-               (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
+  std::fprintf(stderr, "citadel: serving %s as '%s' on %s://%s:%u (%d threads, context %d, %d KV blocks)\n",
+               c.model_path.c_str(), c.model_id.c_str(), c.tls.enabled() ? "https" : "http", c.host.c_str(),
+               (*http)->port(), (*engine)->Stats().threads, (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
   std::fflush(stderr);
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(**http);
   std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
   (*http)->StopAccepting();
   (*engine)->StopAccepting();

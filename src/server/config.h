@@ -28,6 +28,7 @@ struct ServeConfig {
   int max_batch_tokens = 512;    // [engine]
   int max_queue = 1024;          // [engine] waiting requests before 429
   int default_max_tokens = 0;    // [engine] when a request gives none; 0 = until the context is full
+  TlsSettings tls;               // [tls] cert, key, allow_tls12, client_ca; off unless cert and key are set
 };
 
 // Reads a TOML file over `base`. Errors name the key, e.g. "server.port: 70000 is outside [0, 65535]".
