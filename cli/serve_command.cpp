@@ -14,6 +14,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/openai_routes.h"
+#include "server/tls_context.h"
 
 namespace citadel::cli {
 namespace {
@@ -134,13 +135,20 @@ void AddServeCommands(CLI::App& app, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto* config = app.add_subcommand("config", "Configuration files");
   config->require_subcommand(1);
-  auto* check = config->add_subcommand("check", "Validate a citadel.toml: every key known, every value in range");
+  auto* check = config->add_subcommand("check", "Validate a citadel.toml: every key known, every value in range, TLS files loadable");
   check->add_option("file", *file, "TOML file")->required();
   check->callback([file, &exit_code] {
     auto c = server::LoadConfig(*file);
     if (!c) {
       exit_code = Fail(c.error().message);
       return;
+    }
+    // The files' contents too (a key that does not match its certificate), as `serve` would at start.
+    if (c->tls.enabled()) {
+      if (auto tls = server::TlsContext::Create(c->tls); !tls) {
+        exit_code = Fail(tls.error().Wrap("tls").message);
+        return;
+      }
     }
     std::printf("%s: ok\n", file->c_str());
     exit_code = 0;

@@ -418,7 +418,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, u
   state->limits = limits;
   state->handler = std::move(handler);
   if (tls.enabled()) {
-    CITADEL_ASSIGN_OR_RETURN(state->tls, TlsContext::Create(tls));
+    auto context = TlsContext::Create(tls);
+    if (!context) return context.error().Wrap("tls");
+    state->tls = std::move(*context);
   }
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);

@@ -68,5 +68,26 @@ echo "== log"; cat serve.log
   EXPECT_NE(out.find("citadel: stopped"), std::string::npos) << out;
 }
 
+TEST(ServeTls, ConfigCheckLoadsTheTlsFiles) {
+  const auto dir = testing::MakeTempDir("citadel-check-tls");
+  const std::string d = ShellQuote(dir.string());
+  // Two self-signed certificates; a.pem served with b.key does not load.
+  const auto made = testing::RunCommand("cd " + d + " && for n in a b; do openssl req -x509 -newkey ec -pkeyopt "
+                                        "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=$n -keyout $n.key -out "
+                                        "$n.pem 2>/dev/null || exit 1; done");
+  ASSERT_EQ(made.exit_code, 0);
+  const auto config = [&](const std::string& key) {
+    const auto path = dir / (key + ".toml");
+    std::ofstream(path) << "[tls]\ncert = \"" << (dir / "a.pem").string() << "\"\nkey = \"" << (dir / key).string()
+                        << "\"\n";
+    return testing::RunCommand(std::string(CITADEL_BINARY) + " config check " + ShellQuote(path.string()));
+  };
+  const auto good = config("a.key"), bad = config("b.key");
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("b.key' does not belong to the certificate"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace citadel
