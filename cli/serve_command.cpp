@@ -17,6 +17,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/openai_routes.h"
+#include "server/tls_context.h"
 
 namespace citadel::cli {
 namespace {
@@ -51,6 +52,21 @@ Result<server::ServeConfig> Resolve(const ServeArgs& a) {
   return c;
 }
 
+// SIGHUP's certificate part, one line on stderr; the server keeps running whatever happens here.
+void ReloadCertificates(server::HttpServer& http) {
+  if (http.tls()) {
+    const auto reloaded = http.ReloadTls();
+    if (reloaded) {
+      std::fprintf(stderr, "citadel: SIGHUP: certificates reloaded\n");
+    } else {
+      std::fprintf(stderr, "citadel: SIGHUP: certificates not reloaded, still serving the previous ones: %s\n",
+                   reloaded.error().message.c_str());
+    }
+  } else {
+  }
+  std::fflush(stderr);
+}
+
 Result<guard::IpAllowlist> Allowlist(const server::AccessConfig& access) {
   return guard::IpAllowlist::Parse(access.allow_ips);
 }
@@ -68,9 +84,11 @@ Result<std::unique_ptr<guard::Gatekeeper>> BuildGuard(const server::AccessConfig
   return std::make_unique<guard::Gatekeeper>(std::move(settings));
 }
 
-// SIGHUP: re-reads the configuration's roles, tenants and allowlist. Keys need no reload (every
+// SIGHUP: certificates, then the configuration's roles, tenants, allowlist and PII policies. Keys need no reload (every
 // request reads the key store); settings that shape the engine or the listener need a restart.
-void Reload(const ServeArgs& args, guard::Gatekeeper& guard, server::AuditWriter& audit, server::PiiFilter& pii) {
+void Reload(const ServeArgs& args, server::HttpServer& http, guard::Gatekeeper& guard, server::AuditWriter& audit,
+            server::PiiFilter& pii) {
+  ReloadCertificates(http);
   if (args.config_file.empty()) {
     std::fprintf(stderr, "citadel: SIGHUP: no --config file; nothing to reload\n");
     return;
@@ -101,8 +119,8 @@ int Serve(const ServeArgs& args) {
   auto config = Resolve(args);
   if (!config) return Fail(config.error().message);
   const server::ServeConfig& c = *config;
-  // SIGINT/SIGTERM are taken with sigwait on this thread; every thread started from here on
-  // inherits the blocked mask, so none of them is interrupted by the signal.
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) are taken with sigwait on this thread; every thread
+  // started from here on inherits the blocked mask, so none of them is interrupted by the signal.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -145,11 +163,11 @@ int Serve(const ServeArgs& args) {
                              {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
                              metrics, **guard, **audit, **pii);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
-                                        [&routes](server::Exchange& ex) { return routes.Handle(ex); });
+                                        [&routes](server::Exchange& ex) { return routes.Handle(ex); }, c.tls);
   if (!http) return Fail(http.error().message);
-  std::fprintf(stderr, "citadel: serving %s as '%s' on http://%s:%u (%d threads, context %d, %d KV blocks)\n",
-               c.model_path.c_str(), c.model_id.c_str(), c.host.c_str(), (*http)->port(), (*engine)->Stats().threads,
-               (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
+  std::fprintf(stderr, "citadel: serving %s as '%s' on %s://%s:%u (%d threads, context %d, %d KV blocks)\n",
+               c.model_path.c_str(), c.model_id.c_str(), c.tls.enabled() ? "https" : "http", c.host.c_str(),
+               (*http)->port(), (*engine)->Stats().threads, (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
   for (const std::string& w : warnings) {
     const bool loud = c.allow_unauthenticated_remote && !(*guard)->authentication_required();
     std::fprintf(stderr, "citadel: %s%s\n", loud ? "WARNING: " : "", w.c_str());
@@ -157,7 +175,7 @@ int Serve(const ServeArgs& args) {
   std::fflush(stderr);
 
   int signal = 0;
-  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **guard, **audit, **pii);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) Reload(args, **http, **guard, **audit, **pii);
   std::fprintf(stderr, "citadel: %s: draining for up to %d s\n", signal == SIGINT ? "SIGINT" : "SIGTERM", c.drain_seconds);
   (*http)->StopAccepting();
   (*engine)->StopAccepting();
@@ -191,13 +209,20 @@ void AddServeCommands(CLI::App& app, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto* config = app.add_subcommand("config", "Configuration files");
   config->require_subcommand(1);
-  auto* check = config->add_subcommand("check", "Validate a citadel.toml: every key known, every value in range");
+  auto* check = config->add_subcommand("check", "Validate a citadel.toml: every key known, every value in range, TLS files loadable");
   check->add_option("file", *file, "TOML file")->required();
   check->callback([file, &exit_code] {
     auto c = server::LoadConfig(*file);
     if (!c) {
       exit_code = Fail(c.error().message);
       return;
+    }
+    // The files' contents too (a key that does not match its certificate), as `serve` would at start.
+    if (c->tls.enabled()) {
+      if (auto tls = server::TlsContext::Create(c->tls); !tls) {
+        exit_code = Fail(tls.error().Wrap("tls").message);
+        return;
+      }
     }
     std::printf("%s: ok\n", file->c_str());
     exit_code = 0;

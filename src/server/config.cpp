@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <utility>
 
 #include "server/audit_config.h"
 #include "server/pii_config.h"
@@ -43,6 +44,20 @@ Setter Seconds(std::chrono::milliseconds ServerLimits::*field) {
   };
 }
 
+Result<void> ReadBool(const toml::node& n, bool& out) {
+  if (!n.is_boolean()) return Err("must be true or false");
+  out = *n.value<bool>();
+  return Ok();
+}
+
+Setter TlsPath(std::string TlsSettings::*field) {
+  return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
+    if (!n.is_string() || n.value<std::string>()->empty()) return Err("must be a file name");
+    c.tls.*field = *n.value<std::string>();
+    return Ok();
+  };
+}
+
 template <class T>
 Setter LimitInt(T ServerLimits::*field) {
   return [field](const toml::node& n, ServeConfig& c) -> Result<void> {
@@ -59,11 +74,7 @@ const std::map<std::string, Setter>& Keys() {
       {"server.host", Text(&ServeConfig::host)},
       {"server.port", Int(&ServeConfig::port)},
       {"server.allow_unauthenticated_remote",
-       [](const toml::node& n, ServeConfig& c) -> Result<void> {
-         if (!n.is_boolean()) return Err("must be true or false");
-         c.allow_unauthenticated_remote = *n.value<bool>();
-         return Ok();
-       }},
+       [](const toml::node& n, ServeConfig& c) { return ReadBool(n, c.allow_unauthenticated_remote); }},
       {"server.drain_seconds", Int(&ServeConfig::drain_seconds)},
       {"server.request_timeout_seconds", Int(&ServeConfig::request_timeout_seconds)},
       {"server.max_connections", LimitInt(&ServerLimits::max_connections)},
@@ -88,11 +99,32 @@ const std::map<std::string, Setter>& Keys() {
       {"engine.max_batch_tokens", Int(&ServeConfig::max_batch_tokens)},
       {"engine.max_queue", Int(&ServeConfig::max_queue)},
       {"engine.default_max_tokens", Int(&ServeConfig::default_max_tokens)},
+      {"tls.cert", TlsPath(&TlsSettings::cert_file)},
+      {"tls.key", TlsPath(&TlsSettings::key_file)},
+      {"tls.client_ca", TlsPath(&TlsSettings::client_ca_file)},
+      {"tls.allow_tls12", [](const toml::node& n, ServeConfig& c) { return ReadBool(n, c.tls.allow_tls12); }},
   };
   return keys;
 }
 
 bool IsLoopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+// Both files or neither; the others only with them; every named file present. Whether the files
+// hold what they should is TlsContext's check, when the server starts.
+Result<void> ValidateTls(const TlsSettings& t) {
+  if (!t.cert_file.empty() && t.key_file.empty()) return Err("tls.key: missing; tls.cert needs its private key");
+  if (t.cert_file.empty() && !t.key_file.empty()) return Err("tls.cert: missing; tls.key needs its certificate");
+  if (t.cert_file.empty() && !t.client_ca_file.empty()) return Err("tls.client_ca: needs tls.cert and tls.key");
+  if (t.cert_file.empty() && t.allow_tls12) return Err("tls.allow_tls12: needs tls.cert and tls.key");
+  const std::pair<const char*, const std::string*> files[] = {
+      {"tls.cert", &t.cert_file}, {"tls.key", &t.key_file}, {"tls.client_ca", &t.client_ca_file}};
+  for (const auto& [key, path] : files) {
+    if (path->empty()) continue;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*path, ec)) return Err("{}: '{}' does not exist or is not a file", key, *path);
+  }
+  return Ok();
+}
 
 }  // namespace
 
@@ -128,7 +160,7 @@ Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig co
   for (const auto& [section, node] : root) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      return Err("{}: '{}' must be a table ([model], [server], [engine], [auth], [roles.NAME], [tenants.NAME] or [quota])",
+      return Err("{}: '{}' must be a table ([model], [server], [engine], [tls], [auth], [roles.NAME], [tenants.NAME], [quota], [audit] or [pii])",
                  file.string(), section.str());
     }
     if (section.str() == "pii") {
@@ -174,6 +206,7 @@ Result<void> Validate(const ServeConfig& c) {
   CITADEL_RETURN_IF_ERROR(range("engine.max_batch_tokens", c.max_batch_tokens, 1, 65536));
   CITADEL_RETURN_IF_ERROR(range("engine.max_queue", c.max_queue, 0, 1'000'000));
   CITADEL_RETURN_IF_ERROR(range("engine.default_max_tokens", c.default_max_tokens, 0, 1 << 24));
+  CITADEL_RETURN_IF_ERROR(ValidateTls(c.tls));
   CITADEL_RETURN_IF_ERROR(ValidateAudit(c.audit));
   if (!c.pii.default_policy.empty() && !c.pii.policies.contains(c.pii.default_policy)) {
     return Err("pii.default_policy: no [pii.policies.{}]", c.pii.default_policy);

@@ -34,6 +34,7 @@ struct ServeConfig {
   AccessConfig access;           // [auth], [roles.*], [tenants.*], [quota]
   AuditSettings audit;           // [audit]
   PiiSettings pii;               // [pii]
+  TlsSettings tls;               // [tls] cert, key, allow_tls12, client_ca; off unless cert and key are set
 };
 
 // Reads a TOML file over `base`. Errors name the key, e.g. "server.port: 70000 is outside [0, 65535]".

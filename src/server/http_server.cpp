@@ -5,10 +5,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -17,8 +21,12 @@
 #include <cctype>
 #include <cerrno>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
+
+#include "server/tls_context.h"
 
 namespace citadel::server {
 
@@ -34,7 +42,18 @@ std::string_view HttpRequest::Header(std::string_view name) const {
 
 namespace {
 
+// Whatever a co_await'ed call takes is a named local, never a temporary built in the co_await
+// expression: g++ 12 destroys such temporaries twice.
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// A TLS connection: the same HTTP code runs over it and over a bare beast::tcp_stream. The TCP
+// layer underneath (beast::get_lowest_layer) carries the timeouts, closing and the gone-watch.
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool kEncrypted = std::is_same_v<Stream, TlsStream>;
+
+// How long a closing TLS connection waits for the client's close_notify after sending its own.
+constexpr std::chrono::seconds kTlsShutdownTimeout{2};
 
 std::string ErrorBody(std::string_view message, std::string_view type, std::string_view code) {
   // Kept here (not in api/) because the server answers malformed HTTP before any route runs; the
@@ -49,6 +68,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   tcp::acceptor acceptor{io};
   ServerLimits limits;
   Handler handler;
+  std::shared_ptr<TlsContext> tls;  // null: plain HTTP
   std::vector<std::thread> threads;
   std::atomic<int> connections{0};
   std::atomic<bool> stopping{false};
@@ -57,14 +77,40 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::mutex mutex;  // guards `streams`
   uint64_t next_stream = 0;
   struct Open {
-    std::weak_ptr<beast::tcp_stream> stream;
+    std::weak_ptr<beast::tcp_stream> stream;  // the TCP layer, also under TLS
     std::shared_ptr<std::atomic<bool>> idle;  // waiting for a request, not in an exchange
   };
   std::unordered_map<uint64_t, Open> streams;
   void CloseStreams(bool idle_only);
 
+  // Lists a connection's TCP layer for CloseStreams while it is alive.
+  class Registration {
+   public:
+    Registration(State& state, std::shared_ptr<beast::tcp_stream> stream) : state_(state) {
+      std::lock_guard lock(state_.mutex);
+      key_ = state_.next_stream++;
+      state_.streams[key_] = {std::move(stream), idle_};
+    }
+    ~Registration() {
+      std::lock_guard lock(state_.mutex);
+      state_.streams.erase(key_);
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    std::atomic<bool>& idle() { return *idle_; }
+
+   private:
+    State& state_;
+    std::shared_ptr<std::atomic<bool>> idle_ = std::make_shared<std::atomic<bool>>(true);
+    uint64_t key_ = 0;
+  };
+
   asio::awaitable<void> Accept();
   asio::awaitable<void> Session(tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> Connection(Stream& stream, std::atomic<bool>& idle);
+  template <class Stream>
+  asio::awaitable<void> Exchanges(Stream& stream, std::atomic<bool>& idle);
   asio::awaitable<void> Reject(tcp::socket socket);
 };
 
@@ -74,29 +120,62 @@ namespace {
 // socket is readable, then peeks. End of stream or an error there means the client is gone; bytes
 // of a pipelined next request end the watch (they are read after the exchange). Shared with the
 // pending wait, which may complete after the exchange ended (then `active` is false).
+//
+// Under TLS the bytes may instead be the client's close_notify, with its FIN right behind: those
+// bytes stay unread, so the watch then asks the kernel whether the peer has shut down its side
+// (POLLRDHUP), and asks again every kTlsRecheck while the exchange lasts.
 struct GoneWatch {
+  static constexpr std::chrono::milliseconds kTlsRecheck{100};
+
+  GoneWatch(bool encrypted, std::function<void()> on_gone) : encrypted(encrypted), callback(std::move(on_gone)) {}
   bool active = true;
+  const bool encrypted;
   std::function<void()> callback;
+  std::optional<asio::steady_timer> recheck;  // TLS only, made on first use
 
   static void Arm(const std::shared_ptr<GoneWatch>& watch, tcp::socket& socket) {
     socket.async_wait(tcp::socket::wait_read, [watch, &socket](beast::error_code ec) {
       if (!watch->active || !watch->callback) return;
-      char byte = 0;
-      const ssize_t n = ec ? -1 : ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n > 0) return;  // a pipelined request: the client is still there
-      if (n < 0 && !ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Arm(watch, socket);
       if (ec == asio::error::operation_aborted) return;  // the connection is being closed by us
-      auto callback = std::move(watch->callback);
-      watch->callback = nullptr;
-      callback();
+      Check(watch, socket, ec);
+    });
+  }
+
+ private:
+  static void Check(const std::shared_ptr<GoneWatch>& watch, tcp::socket& socket, beast::error_code ec) {
+    char byte = 0;
+    const ssize_t n = ec ? -1 : ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      if (!watch->encrypted) return;  // a pipelined request: the client is still there
+      if (!PeerShutDown(socket)) return Recheck(watch, socket);
+    } else if (n < 0 && !ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return Arm(watch, socket);
+    }
+    auto callback = std::move(watch->callback);
+    watch->callback = nullptr;
+    callback();
+  }
+
+  static bool PeerShutDown(tcp::socket& socket) {
+    pollfd p{.fd = socket.native_handle(), .events = POLLRDHUP, .revents = 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
+
+  static void Recheck(const std::shared_ptr<GoneWatch>& watch, tcp::socket& socket) {
+    if (!watch->recheck) watch->recheck.emplace(socket.get_executor());
+    watch->recheck->expires_after(kTlsRecheck);
+    watch->recheck->async_wait([watch, &socket](beast::error_code ec) {
+      if (ec || !watch->active || !watch->callback) return;
+      Check(watch, socket, {});
     });
   }
 };
 
 // The exchange of one request on a connection's stream.
+template <class Stream>
 class ConnectionExchange final : public Exchange {
  public:
-  ConnectionExchange(beast::tcp_stream& stream, HttpRequest request, bool keep_alive, const ServerLimits& limits)
+  ConnectionExchange(Stream& stream, HttpRequest request, bool keep_alive, const ServerLimits& limits)
       : stream_(stream), request_(std::move(request)), keep_alive_(keep_alive), limits_(limits) {}
   ~ConnectionExchange() override {
     if (watch_) watch_->active = false;
@@ -105,9 +184,8 @@ class ConnectionExchange final : public Exchange {
   void OnClientGone(std::function<void()> callback) override {
     if (!watch_) {
       if (!callback) return;
-      watch_ = std::make_shared<GoneWatch>();
-      watch_->callback = std::move(callback);
-      GoneWatch::Arm(watch_, stream_.socket());
+      watch_ = std::make_shared<GoneWatch>(kEncrypted<Stream>, std::move(callback));
+      GoneWatch::Arm(watch_, tcp().socket());
       return;
     }
     watch_->callback = std::move(callback);
@@ -126,7 +204,7 @@ class ConnectionExchange final : public Exchange {
     res.keep_alive(keep_alive_);
     res.body() = r.body;
     res.prepare_payload();
-    stream_.expires_after(limits_.write_timeout);
+    tcp().expires_after(limits_.write_timeout);
     const auto [ec, n] = co_await http::async_write(stream_, res, kAwait);
     if (ec) broken_ = true;
   }
@@ -142,7 +220,7 @@ class ConnectionExchange final : public Exchange {
     res.keep_alive(keep_alive_);
     res.chunked(true);
     http::response_serializer<http::empty_body> serializer{res};
-    stream_.expires_after(limits_.write_timeout);
+    tcp().expires_after(limits_.write_timeout);
     const auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAwait);
     broken_ = broken_ || ec;
     co_return !broken_;
@@ -150,8 +228,9 @@ class ConnectionExchange final : public Exchange {
 
   asio::awaitable<bool> WriteEvent(std::string_view chunk) override {
     if (broken_ || !streaming_) co_return false;
-    stream_.expires_after(limits_.write_timeout);
-    const auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(chunk)), kAwait);
+    tcp().expires_after(limits_.write_timeout);
+    const auto framed = http::make_chunk(asio::buffer(chunk));  // named: see kAwait
+    const auto [ec, n] = co_await asio::async_write(stream_, framed, kAwait);
     broken_ = broken_ || ec;
     co_return !broken_;
   }
@@ -159,8 +238,9 @@ class ConnectionExchange final : public Exchange {
   asio::awaitable<void> EndEvents() override {
     if (broken_ || !streaming_) co_return;
     streaming_ = false;
-    stream_.expires_after(limits_.write_timeout);
-    const auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kAwait);
+    tcp().expires_after(limits_.write_timeout);
+    const auto last = http::make_chunk_last();
+    const auto [ec, n] = co_await asio::async_write(stream_, last, kAwait);
     broken_ = broken_ || ec;
   }
 
@@ -168,7 +248,9 @@ class ConnectionExchange final : public Exchange {
   bool reusable() const { return keep_alive_ && !broken_ && !streaming_; }
 
  private:
-  beast::tcp_stream& stream_;
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  Stream& stream_;
   HttpRequest request_;
   bool keep_alive_;
   const ServerLimits& limits_;
@@ -212,6 +294,9 @@ asio::awaitable<void> HttpServer::State::Accept() {
 
 asio::awaitable<void> HttpServer::State::Reject(tcp::socket socket) {
   auto self = shared_from_this();
+  // A TLS client could read a 503 only after a handshake, which is work an overloaded server
+  // should not take on: it is closed, and sees a failed handshake.
+  if (tls) co_return;
   beast::tcp_stream stream(std::move(socket));
   http::response<http::string_body> res{http::status::service_unavailable, 11};
   res.set(http::field::content_type, "application/json");
@@ -227,17 +312,48 @@ asio::awaitable<void> HttpServer::State::Reject(tcp::socket socket) {
 
 asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
   auto self = shared_from_this();
-  beast::error_code peer_ec;
-  const tcp::endpoint remote = socket.remote_endpoint(peer_ec);
-  const std::string peer = peer_ec ? std::string() : remote.address().to_string();
-  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  auto idle = std::make_shared<std::atomic<bool>>(true);
-  uint64_t key;
-  {
-    std::lock_guard lock(mutex);
-    key = next_stream++;
-    streams[key] = {stream, idle};
+  if (tls) {
+    // The context current at accept; the stream refers to it, so it lives as long as this frame.
+    const std::shared_ptr<asio::ssl::context> context = tls->Current();
+    auto stream = std::make_shared<TlsStream>(std::move(socket), *context);
+    Registration registration(*this, std::shared_ptr<beast::tcp_stream>(stream, &stream->next_layer()));
+    co_await Connection(*stream, registration.idle());
+  } else {
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    Registration registration(*this, stream);
+    co_await Connection(*stream, registration.idle());
   }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::State::Connection(Stream& stream, std::atomic<bool>& idle) {
+  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  bool open = true;
+  if constexpr (kEncrypted<Stream>) {
+    // Under the read timeout, so that a client that never completes the handshake is dropped;
+    // a plain-HTTP client fails it at its first bytes.
+    tcp.expires_after(limits.read_timeout);
+    const auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
+    open = !ec;
+  }
+  if (open) co_await Exchanges(stream, idle);
+  if constexpr (kEncrypted<Stream>) {
+    if (open && tcp.socket().is_open()) {
+      tcp.expires_after(kTlsShutdownTimeout);  // a client that never answers our close_notify
+      co_await stream.async_shutdown(kAwait);
+    }
+  }
+  beast::error_code ignored;
+  tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp.close();
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::State::Exchanges(Stream& stream, std::atomic<bool>& idle) {
+  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  beast::error_code peer_ec;
+  const tcp::endpoint remote = tcp.socket().remote_endpoint(peer_ec);
+  const std::string peer = peer_ec ? std::string() : remote.address().to_string();
   beast::flat_buffer buffer;
   for (bool first = true; !stopping; first = false) {
     http::request_parser<http::string_body> parser;
@@ -245,14 +361,14 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
     parser.body_limit(limits.max_body_bytes);
     // Waiting for a request's first bytes may take the idle timeout (keep-alive); once they come,
     // the whole request must arrive within the read timeout.
-    stream->expires_after(first ? limits.read_timeout : limits.idle_timeout);
-    idle->store(true);
+    tcp.expires_after(first ? limits.read_timeout : limits.idle_timeout);
+    idle.store(true);
     if (stopping) break;
-    auto [ec, n] = co_await http::async_read_header(*stream, buffer, parser, kAwait);
-    idle->store(false);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwait);
+    idle.store(false);
     if (!ec) {
-      stream->expires_after(limits.read_timeout);
-      std::tie(ec, n) = co_await http::async_read(*stream, buffer, parser, kAwait);
+      tcp.expires_after(limits.read_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kAwait);
     }
     if (ec) {
       HttpResponse error;
@@ -266,25 +382,28 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
       } else {
         break;  // closed, timed out, or cut off mid-request: nothing to answer
       }
-      ConnectionExchange ex(*stream, HttpRequest{}, false, limits);
+      ConnectionExchange ex(stream, HttpRequest{}, false, limits);
       co_await ex.Respond(error);
       // The client may still be sending the body we refused: read and drop it for a while, so that
-      // closing does not reset the connection before the client has read our answer.
+      // closing does not reset the connection before the client has read our answer. Under TLS
+      // the dropped bytes are records nobody decrypts, and the close_notify is skipped.
       beast::error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream->expires_after(std::chrono::seconds(2));
+      tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      tcp.expires_after(std::chrono::seconds(2));
       std::array<char, 16384> sink;
       for (size_t drained = 0; drained < 64 * 1024 * 1024;) {
-        const auto [read_ec, got] = co_await stream->async_read_some(asio::buffer(sink), kAwait);
+        const auto sink_buffer = asio::buffer(sink);
+        const auto [read_ec, got] = co_await tcp.async_read_some(sink_buffer, kAwait);
         if (read_ec) break;
         drained += got;
       }
+      tcp.close();
       break;
     }
     const http::request<http::string_body>& req = parser.get();
     HttpRequest request = ToRequest(req);
     request.client_address = peer;
-    ConnectionExchange ex(*stream, std::move(request), req.keep_alive() && !stopping, limits);
+    ConnectionExchange ex(stream, std::move(request), req.keep_alive() && !stopping, limits);
     try {
       co_await handler(ex);
     } catch (...) {
@@ -296,18 +415,18 @@ asio::awaitable<void> HttpServer::State::Session(tcp::socket socket) {
     }
     if (!ex.reusable()) break;
   }
-  beast::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream->close();
-  std::lock_guard lock(mutex);
-  streams.erase(key);
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, uint16_t port, const ServerLimits& limits,
-                                                      Handler handler) {
+                                                      Handler handler, const TlsSettings& tls) {
   auto state = std::make_shared<State>();
   state->limits = limits;
   state->handler = std::move(handler);
+  if (tls.enabled()) {
+    auto context = TlsContext::Create(tls);
+    if (!context) return context.error().Wrap("tls");
+    state->tls = std::move(*context);
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return Err("listen address '{}' is not an IP address", host);
@@ -330,6 +449,12 @@ HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
 
 uint16_t HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
 int HttpServer::open_connections() const { return state_->connections.load(); }
+bool HttpServer::tls() const { return state_->tls != nullptr; }
+
+Result<void> HttpServer::ReloadTls() {
+  if (!state_->tls) return Err("TLS is not configured");
+  return state_->tls->Reload();
+}
 
 void HttpServer::State::CloseStreams(bool idle_only) {
   std::lock_guard lock(mutex);

@@ -3,6 +3,8 @@
 // timeouts (a client that sends slowly or not at all is dropped, so slowloris cannot hold a
 // connection), a connection cap (beyond it a new connection gets 503 and is closed), and a
 // graceful stop: stop accepting, let in-flight exchanges finish until a deadline, then close the rest.
+// Optionally TLS (tls_context.h): the same HTTP code runs over the encrypted stream; the handshake
+// must finish within the read timeout.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +13,7 @@
 
 #include "core/result.h"
 #include "server/exchange.h"
+#include "server/tls_context.h"
 
 namespace citadel::server {
 
@@ -26,14 +29,21 @@ struct ServerLimits {
 
 class HttpServer {
  public:
-  // Binds host:port (port 0: an ephemeral one) and starts serving on io_threads threads.
-  // Errors: an address that does not parse, a port in use.
+  // Binds host:port (port 0: an ephemeral one) and starts serving on io_threads threads, over TLS
+  // when `tls.enabled()`. Errors: an address that does not parse, a port in use, TLS files that do
+  // not load (TlsContext::Create).
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& host, uint16_t port, const ServerLimits& limits,
-                                                   Handler handler);
+                                                   Handler handler, const TlsSettings& tls = {});
   ~HttpServer();  // Stop(0) if still running
 
   uint16_t port() const;
   int open_connections() const;
+  bool tls() const;
+
+  // Re-reads the certificate, key and client CA files for connections accepted from now on; open
+  // connections keep what they negotiated. On error the current files stay in use. An error too
+  // when the server was started without TLS.
+  Result<void> ReloadTls();
 
   // Graceful stop in steps, so that the owner can cancel in-flight work between them: new
   // connections are refused, then WaitIdle waits until every connection has closed (keep-alive

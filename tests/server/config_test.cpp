@@ -131,6 +131,41 @@ TEST_F(ConfigTest, AccessErrorsNameTheKey) {
   }
 }
 
+TEST_F(ConfigTest, TlsKeysAndTheirErrors) {
+  const auto cert = dir_ / "c.pem", key = dir_ / "k.pem";
+  std::ofstream(cert) << "x";
+  std::ofstream(key) << "x";
+  auto c = LoadConfig(Write("[tls]\ncert = \"" + cert.string() + "\"\nkey = \"" + key.string() +
+                            "\"\nallow_tls12 = true\nclient_ca = \"" + cert.string() + "\"\n"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->tls.enabled());
+  EXPECT_EQ(c->tls.cert_file, cert.string());
+  EXPECT_EQ(c->tls.key_file, key.string());
+  EXPECT_EQ(c->tls.client_ca_file, cert.string());
+  EXPECT_TRUE(c->tls.allow_tls12);
+  EXPECT_FALSE(LoadConfig(Write("[server]\nport = 1\n"))->tls.enabled()) << "off by default";
+
+  const std::string missing = (dir_ / "missing.pem").string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[tls]\ncert = \"" + cert.string() + "\"\n", "tls.key: missing"},
+      {"[tls]\nkey = \"" + key.string() + "\"\n", "tls.cert: missing"},
+      {"[tls]\nclient_ca = \"" + cert.string() + "\"\n", "tls.client_ca: needs tls.cert"},
+      {"[tls]\nallow_tls12 = true\n", "tls.allow_tls12: needs tls.cert"},
+      {"[tls]\nallow_tls12 = 1\n", "tls.allow_tls12: must be true or false"},
+      {"[tls]\ncert = 5\n", "tls.cert: must be a file name"},
+      {"[tls]\ncert = \"" + missing + "\"\nkey = \"" + key.string() + "\"\n",
+       "tls.cert: '" + missing + "' does not exist"},
+      {"[tls]\ncert = \"" + cert.string() + "\"\nkey = \"" + dir_.string() + "\"\n", "tls.key: '"},
+      {"[tls]\ncert = \"" + cert.string() + "\"\nkey = \"" + key.string() + "\"\nclient_ca = \"" + missing + "\"\n",
+       "tls.client_ca: '" + missing + "' does not exist"},
+      {"[tls]\nciphers = \"ALL\"\n", "unknown key 'tls.ciphers'"}};
+  for (const auto& [text, expected] : cases) {
+    auto bad = LoadConfig(Write(text));
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().message.find(expected), std::string::npos) << bad.error().message;
+  }
+}
+
 TEST(ParseSize, UnitsAndErrors) {
   EXPECT_EQ(*ParseSize("1000"), 1000);
   EXPECT_EQ(*ParseSize("2GiB"), int64_t{2} << 30);

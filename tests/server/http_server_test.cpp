@@ -4,11 +4,7 @@
 
 #include "server/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "testing/socket_client.h"
+
 namespace citadel::server {
 namespace {
 
@@ -25,42 +23,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
-// A blocking client: sends bytes, reads until a needle appears, the server closes, or 5 s pass.
-class Client {
- public:
-  explicit Client(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CITADEL_CHECK(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-    timeval tv{.tv_sec = 0, .tv_usec = 100000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  ~Client() { Close(); }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  void Send(std::string_view bytes) { CITADEL_CHECK(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) >= 0); }
-  std::string ReadUntil(std::string_view needle) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (received_.find(needle) == std::string::npos && !closed_ && std::chrono::steady_clock::now() < deadline) {
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n == 0) closed_ = true;
-      if (n > 0) received_.append(buf, static_cast<size_t>(n));
-    }
-    return received_;
-  }
-  std::string ReadToClose() { return ReadUntil("\x01(never)\x01"); }
-  bool closed() const { return closed_; }
-
- private:
-  int fd_;
-  std::string received_;
-  bool closed_ = false;
-};
+using Client = testing::SocketClient;
 
 size_t Count(const std::string& text, std::string_view what) {
   size_t n = 0;
