@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit_commands.h"
+#include "auth_commands.h"
 #include "bench_command.h"
 #include "model_commands.h"
 #include "parse_args.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
+  citadel::cli::AddAuthCommands(app, exit_code);
   citadel::cli::AddServeCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;
