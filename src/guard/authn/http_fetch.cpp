@@ -122,10 +122,14 @@ Result<std::string> Exchange(asio::io_context& ioc, Stream& stream, const Url& u
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_body_bytes);
-  if (auto ec = RunOne(ioc, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); })) {
-    if (ec == http::error::body_limit) return Err("response body is larger than {} bytes", options.max_body_bytes);
-    return Err("{}", Describe(ec, "reading the response"));
+  auto ec = RunOne(ioc, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+  if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+    // Many servers end a body that runs to the end of the connection without TLS close_notify;
+    // the body is complete all the same.
+    parser.put_eof(ec);
   }
+  if (ec == http::error::body_limit) return Err("response body is larger than {} bytes", options.max_body_bytes);
+  if (ec) return Err("{}", Describe(ec, "reading the response"));
   const unsigned status = parser.get().result_int();
   if (status != 200) return Err("HTTP status {}", status);
   return std::move(parser.get().body());

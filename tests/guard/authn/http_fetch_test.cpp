@@ -19,6 +19,7 @@ TEST(HttpFetch, ReturnsTheBodyOf200) {
   const Result<std::string> body = HttpGet(server.Url("/ok"), Fast());
   ASSERT_TRUE(body.has_value()) << body.error().message;
   EXPECT_EQ(*body, "{\"ok\":true}");
+  EXPECT_EQ(HttpGet(server.Url("/eof"), Fast()).value_or("failed"), "{\"eof\":true}");
   // The bound fetcher does the same.
   EXPECT_EQ(*MakeHttpFetcher(Fast())(server.Url("/ok")), "{\"ok\":true}");
 }

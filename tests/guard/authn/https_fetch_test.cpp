@@ -75,6 +75,7 @@ TEST(HttpsFetch, TrustsTheConfiguredCaAndChecksTheHost) {
     ASSERT_TRUE(body.has_value()) << host << ": " << body.error().message;
     EXPECT_EQ(*body, "{\"ok\":true}");
   }
+  EXPECT_EQ(HttpGet(server.Url("/eof"), trusted).value_or("failed"), "{\"eof\":true}");
   const Result<std::string> missing = HttpGet(server.Url("/missing"), trusted);
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("HTTP status 404"), std::string::npos) << missing.error().message;

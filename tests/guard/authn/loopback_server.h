@@ -1,6 +1,6 @@
 #pragma once
 // A one-connection-at-a-time HTTP server on 127.0.0.1 with an ephemeral port, plain or (given an
-// SSL_CTX) TLS. Paths: /ok → 200 JSON, /missing → 404, /redirect → 302, /big → 200 with 2 MiB,
+// SSL_CTX) TLS. Paths: /ok → 200 JSON, /eof → 200 ended by closing, /missing → 404, /redirect → 302, /big → 200 with 2 MiB,
 // /slow → never answers (until the server stops).
 
 #include <arpa/inet.h>
@@ -72,6 +72,8 @@ class LoopbackServer {
     const std::string path = request.substr(4, request.find(' ', 4) - 4);
     if (path == "/ok") {
       c.Send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+    } else if (path == "/eof") {  // body delimited by closing the connection (no TLS close_notify)
+      c.Send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"eof\":true}");
     } else if (path == "/redirect") {
       c.Send("HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n");
     } else if (path == "/big") {
