@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit_commands.h"
+#include "auth_commands.h"
 #include "bench_command.h"
 #include "keys_commands.h"
 #include "model_commands.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
   citadel::cli::AddKeysCommands(app, exit_code);
+  citadel::cli::AddAuthCommands(app, exit_code);
   citadel::cli::AddServeCommands(app, exit_code);
   if (int code = citadel::cli::ParseArgs(app, "citadel", argc, argv); code >= 0) return code;
   return exit_code;

@@ -7,6 +7,8 @@
 #include <array>
 #include <string>
 
+#include "core/base64url.h"
+
 namespace citadel::guard::pii {
 namespace {
 
@@ -40,31 +42,6 @@ bool KnownProvince(int code) {
                                                  35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
                                                  53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
   return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
-}
-
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-bool DecodeBase64Url(std::string_view in, std::string& out) {
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int v = Base64UrlValue(c);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return in.size() % 4 != 1;
 }
 
 }  // namespace
@@ -248,9 +225,9 @@ bool IsValidIban(std::string_view text) {
 bool IsValidJwt(std::string_view text) {
   const size_t dot1 = text.find('.');
   if (dot1 == std::string_view::npos || text.find('.', dot1 + 1) == std::string_view::npos) return false;
-  std::string header;
-  if (!DecodeBase64Url(text.substr(0, dot1), header)) return false;
-  const auto json = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
+  const Result<std::string> header = DecodeBase64Url(text.substr(0, dot1));
+  if (!header) return false;
+  const auto json = nlohmann::json::parse(*header, nullptr, /*allow_exceptions=*/false);
   return json.is_object() && json.contains("alg");
 }
 
