@@ -9,6 +9,7 @@
 
 #include "cli_support.h"
 #include "engine/engine.h"
+#include "guard/authn/jwt_verifier.h"
 #include "guard/gatekeeper.h"
 #include "model/model.h"
 #include "server/audit_writer.h"
@@ -78,6 +79,12 @@ Result<std::unique_ptr<guard::Gatekeeper>> BuildGuard(const server::AccessConfig
   }
   if (!access.quota_store.empty()) {
     CITADEL_ASSIGN_OR_RETURN(settings.usage_store, guard::quota::OpenSqliteUsageStore(access.quota_store));
+  }
+  if (!access.oidc.issuer.empty()) {
+    auto verifier = guard::JwtVerifier::Create(access.oidc);
+    if (!verifier) return verifier.error().Wrap("auth.oidc");
+    std::shared_ptr<const guard::JwtVerifier> shared(std::move(*verifier));
+    settings.verify_token = [shared](std::string_view token) { return shared->Verify(token); };
   }
   settings.policy = access.policy;
   CITADEL_ASSIGN_OR_RETURN(settings.allowlist, Allowlist(access));

@@ -28,8 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The end-to-end tests' npm packages (the official openai client), pinned by package-lock.json.
+# The end-to-end tests' npm packages (the official openai client, the oidc-provider OpenID
+# Provider), pinned by package-lock.json; installed again whenever the lock file is newer.
 e2e="$(dirname "$0")/../tests/e2e"
-if [ ! -d "$e2e/node_modules/openai" ]; then
+if [ ! -d "$e2e/node_modules/openai" ] || [ ! -d "$e2e/node_modules/oidc-provider" ] ||
+   [ "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]; then
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi

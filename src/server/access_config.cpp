@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <chrono>
 #include <map>
 
 #include "guard/network/ip_allowlist.h"
@@ -107,6 +108,51 @@ Result<void> ReadNamed(std::string_view section, const toml::table& table,
   return Ok();
 }
 
+Result<std::chrono::seconds> Seconds(const toml::node& n, int64_t lo, int64_t hi) {
+  if (!n.is_integer()) return Err("must be a whole number of seconds");
+  const int64_t v = *n.value<int64_t>();
+  if (v < lo || v > hi) return Err("{} is outside [{}, {}]", v, lo, hi);
+  return std::chrono::seconds(v);
+}
+
+Result<void> ReadOidcKey(std::string_view key, const toml::node& n, guard::OidcSettings& o) {
+  if (key == "issuer") {
+    CITADEL_ASSIGN_OR_RETURN(o.issuer, Text(n));
+  } else if (key == "jwks_uri") {
+    CITADEL_ASSIGN_OR_RETURN(o.jwks_uri, Text(n));
+  } else if (key == "audiences") {
+    CITADEL_ASSIGN_OR_RETURN(o.audiences, Strings(n));
+  } else if (key == "algorithms") {
+    CITADEL_ASSIGN_OR_RETURN(o.allowed_algorithms, Strings(n));
+  } else if (key == "roles_claims") {
+    CITADEL_ASSIGN_OR_RETURN(o.roles_claims, Strings(n));
+  } else if (key == "subject_claim") {
+    CITADEL_ASSIGN_OR_RETURN(o.subject_claim, Text(n));
+  } else if (key == "tenant_claim") {
+    CITADEL_ASSIGN_OR_RETURN(o.tenant_claim, Text(n));
+  } else if (key == "default_tenant") {
+    CITADEL_ASSIGN_OR_RETURN(o.default_tenant, Text(n));
+  } else if (key == "ca_file") {
+    CITADEL_ASSIGN_OR_RETURN(o.ca_file, Text(n));
+  } else if (key == "leeway_seconds") {
+    CITADEL_ASSIGN_OR_RETURN(o.leeway, Seconds(n, 0, guard::OidcSettings::kMaxLeeway.count()));
+  } else if (key == "jwks_refresh_seconds") {
+    CITADEL_ASSIGN_OR_RETURN(o.jwks_refresh_interval, Seconds(n, 10, 7 * 86400));
+  } else if (key == "unknown_kid_min_interval_seconds") {
+    CITADEL_ASSIGN_OR_RETURN(o.unknown_kid_min_interval, Seconds(n, 1, 3600));
+  } else if (key == "http_timeout_seconds") {
+    CITADEL_ASSIGN_OR_RETURN(const auto s, Seconds(n, 1, 60));
+    o.http_timeout = s;
+  } else if (key == "max_token_bytes") {
+    CITADEL_ASSIGN_OR_RETURN(const int64_t v, NonNegative(n));
+    if (v < 1024 || v > 65536) return Err("{} is outside [1024, 65536]", v);
+    o.max_token_bytes = static_cast<size_t>(v);
+  } else {
+    return Err("unknown key");
+  }
+  return Ok();
+}
+
 }  // namespace
 
 bool IsAccessSection(std::string_view section) {
@@ -138,7 +184,16 @@ Result<void> ReadAccessSection(std::string_view section, const toml::table& tabl
     const std::string_view key = key_node.str();
     const std::string name = fmt::format("{}.{}", section, key);
     Result<void> ok = Ok();
-    if (section == "auth" && key == "api_keys") {
+    if (section == "auth" && key == "oidc") {
+      const toml::table* t = value.as_table();
+      if (t == nullptr) return Err("auth.oidc: must be a table ([auth.oidc])");
+      for (const auto& [k, v] : *t) {
+        if (auto r = ReadOidcKey(k.str(), v, c.oidc); !r) return Err("auth.oidc.{}: {}", k.str(), r.error().message);
+      }
+      if (c.oidc.issuer.empty()) return Err("auth.oidc.issuer: required");
+      if (c.oidc.audiences.empty()) return Err("auth.oidc.audiences: at least one audience is required");
+      continue;
+    } else if (section == "auth" && key == "api_keys") {
       auto text = Text(value);
       ok = text ? (c.api_keys = *text, Ok()) : Result<void>(text.error());
     } else if (section == "auth" && key == "allow_ips") {
