@@ -15,6 +15,8 @@ namespace citadel::audit::sinks {
 
 class TcpClient {
  public:
+  // The timeout covers resolving and connecting; a resolver that hangs past it is still waited
+  // for (getaddrinfo cannot be interrupted), bounded by the system resolver's own timeouts.
   static Result<TcpClient> Connect(const std::string& host, uint16_t port, std::chrono::milliseconds timeout);
   TcpClient(TcpClient&&) noexcept;
   TcpClient& operator=(TcpClient&&) noexcept;
