@@ -12,6 +12,7 @@
 #include "audit/query.h"
 #include "audit/store.h"
 #include "audit/verify.h"
+#include "audit_ship_command.h"
 
 namespace citadel::cli {
 namespace {
@@ -241,6 +242,8 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
                     "delete whole records before this UTC time (up to a checkpoint)")
       ->required();
   purge->callback([purge_args, &exit_code] { exit_code = RunPurge(*purge_args); });
+
+  AddAuditShipCommand(*audit, exit_code);
 }
 
 }  // namespace citadel::cli

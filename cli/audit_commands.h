@@ -1,5 +1,5 @@
 #pragma once
-// `citadel audit keygen | verify | query | erase | export | purge`: the audit trail from the shell.
+// `citadel audit keygen | verify | query | erase | export | purge | ship`: the audit trail from the shell.
 // Exit codes: 0 success; 1 a failed command (one line on stderr) or, for verify, a broken trail
 // (the first broken record on stdout); 2 a bad command line.
 

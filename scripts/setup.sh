@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libsqlite3-dev libpcre2-dev libvectorscan-dev libboost1.81-dev bc
   prometheus wrk
+  rsyslog postgresql libpq-dev  # audit sink tests start real rsyslogd / postgres on loopback
 )
 
 missing=()

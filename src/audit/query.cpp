@@ -15,6 +15,7 @@ Result<std::vector<QueriedRow>> QueryRows(Database& db, const QueryFilter& filte
   if (filter.until_ms) sql += " AND time_ms < :until";
   if (filter.decision) sql += " AND decision = :decision";
   if (filter.kind) sql += " AND kind = :kind";
+  if (filter.after_seq) sql += " AND seq > :after";
   sql += " ORDER BY seq LIMIT :limit";
   CITADEL_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql));
   // Parameters are numbered in the order they first appear in the SQL.
@@ -25,6 +26,7 @@ Result<std::vector<QueriedRow>> QueryRows(Database& db, const QueryFilter& filte
   if (filter.until_ms) select.Bind(index++, *filter.until_ms);
   if (filter.decision) select.Bind(index++, Name(*filter.decision));
   if (filter.kind) select.Bind(index++, Name(*filter.kind));
+  if (filter.after_seq) select.Bind(index++, static_cast<int64_t>(*filter.after_seq));
   select.Bind(index, filter.limit);
 
   const int erased_column = static_cast<int>(RecordColumnCount());

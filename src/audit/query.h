@@ -18,6 +18,7 @@ struct QueryFilter {
   std::optional<int64_t> until_ms;  // exclusive
   std::optional<Decision> decision;
   std::optional<EventKind> kind;
+  std::optional<uint64_t> after_seq;  // exclusive: records with seq > after_seq (the sinks' outbox)
   int64_t limit = -1;  // -1: all
 };
 

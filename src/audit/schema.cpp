@@ -44,6 +44,7 @@ Result<void> PrepareWriter(Database& db) {
   CITADEL_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
   CITADEL_RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=ON"));
   CITADEL_RETURN_IF_ERROR(db.Exec(RecordTableSql()));
+  CITADEL_RETURN_IF_ERROR(EnsureSinkCursors(db));
   return db.Exec(
       "CREATE INDEX IF NOT EXISTS records_subject ON records(subject);"
       "CREATE INDEX IF NOT EXISTS records_tenant ON records(tenant);"
@@ -54,6 +55,12 @@ Result<void> PrepareWriter(Database& db) {
       "CREATE TABLE IF NOT EXISTS checkpoints(seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, mac BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
       " mac BLOB NOT NULL);");
+}
+
+Result<void> EnsureSinkCursors(Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS sink_cursors(sink TEXT PRIMARY KEY, shipped_seq INTEGER NOT NULL,"
+      " updated_ms INTEGER NOT NULL)");
 }
 
 const std::string& RecordColumns() {

@@ -8,6 +8,9 @@
 //   subject_keys(id INTEGER PRIMARY KEY, subject, wrapped, created_ms, erased_ms)
 //   checkpoints(seq INTEGER PRIMARY KEY, hash, mac)
 //   meta(name TEXT PRIMARY KEY, seq, hash, mac)        -- 'head', 'anchor', 'key_check'
+//   sink_cursors(sink TEXT PRIMARY KEY, shipped_seq, updated_ms)   -- see audit/sinks/outbox.h
+//
+// Schema changes are additive (CREATE ... IF NOT EXISTS): an older file gains new tables on open.
 
 #include <optional>
 #include <string>
@@ -21,6 +24,11 @@ namespace citadel::audit {
 // WAL with synchronous=FULL (a committed append survives power loss), secure_delete (erased keys
 // and purged content are overwritten, not left in free pages), then the tables.
 Result<void> PrepareWriter(Database& db);
+
+// The shippers' cursors: the last seq each external sink acknowledged. Not covered by the chain:
+// a cursor only says what was sent, and a rewound one merely re-sends (sinks are idempotent).
+// Created by PrepareWriter and by the shipper itself, which may open a file an older store wrote.
+Result<void> EnsureSinkCursors(Database& db);
 
 // A records row as stored, before any decryption.
 struct RecordRow {

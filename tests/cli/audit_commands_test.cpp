@@ -1,12 +1,16 @@
 // `citadel audit ...` on the real binary, against a trail written through the library with a key
 // made by `citadel audit keygen`.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "audit/store.h"
 #include "testing/shared_data.h"
@@ -173,6 +177,64 @@ TEST_F(AuditCommands, PurgeKeepsTheTrailVerifiable) {
   const auto ok = Citadel("audit verify " + DbAndKey());
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_EQ(ok.out, "intact: 13 records (seq 9 to 21), 1 checkpoints\n");
+}
+
+// A syslog receiver for one connection: reads until our half-close, then closes its side (the
+// acknowledgement the syslog sink waits for).
+class OneConnectionReceiver {
+ public:
+  OneConnectionReceiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      std::array<char, 4096> buffer;
+      while (!ec) {
+        const size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+        received_.append(buffer.data(), n);
+      }
+    });
+  }
+  ~OneConnectionReceiver() { Join(); }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  const std::string& Join() {
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::string received_;  // written by the thread until Join
+  std::thread thread_;
+};
+
+TEST_F(AuditCommands, ShipOnceSendsMetadataOnlyAndResumesFromItsCursor) {
+  OneConnectionReceiver receiver;
+  const std::string target = "127.0.0.1:" + std::to_string(receiver.port());
+  const auto shipped = Citadel("audit ship --once --db " + ShellQuote(db_) + " --syslog " + target + " --facility local3");
+  ASSERT_EQ(shipped.exit_code, 0) << shipped.err;
+  EXPECT_EQ(shipped.out, "syslog:" + target + ": shipped through seq 20\n");
+  const std::string& frames = receiver.Join();
+  EXPECT_NE(frames.find("<156>1 2026-01-01T00:00:00.000Z "), std::string::npos) << frames.substr(0, 300);  // local3.warning
+  EXPECT_NE(frames.find("request_id=\"req-19\""), std::string::npos);
+  EXPECT_EQ(frames.find("secret prompt"), std::string::npos) << "content must never be shipped";
+
+  // Nothing pending: no connection is made (the receiver is gone) and the cursor stays at 20.
+  const auto again = Citadel("audit ship --once --db " + ShellQuote(db_) + " --syslog " + target);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, shipped.out);
+}
+
+TEST_F(AuditCommands, ShipNeedsExactlyOneSinkAndReportsAnUnreachableOne) {
+  EXPECT_EQ(Citadel("audit ship --once --db " + ShellQuote(db_)).exit_code, 2);
+  EXPECT_EQ(Citadel("audit ship --once --db " + ShellQuote(db_) + " --loki http://a --elastic http://b/i").exit_code, 2);
+  ExpectOneLineError(Citadel("audit ship --once --db " + ShellQuote(db_) + " --elastic http://127.0.0.1:1/audit"),
+                     "elastic:http://127.0.0.1:1/audit: connecting to 127.0.0.1:1");
+  ExpectOneLineError(Citadel("audit ship --once --db " + ShellQuote(db_) + " --elastic http://127.0.0.1:1"),
+                     "expected URL/INDEX");
+  ExpectOneLineError(Citadel("audit ship --once --db " + ShellQuote((dir_ / "none.db").string()) + " --syslog 127.0.0.1:1"),
+                     "no audit database");
 }
 
 }  // namespace
