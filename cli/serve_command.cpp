@@ -157,6 +157,18 @@ int Serve(const ServeArgs& args) {
   auto audit = server::AuditWriter::Open(c.audit);
   if (!audit) return Fail(audit.error().message);
   server::RetentionJob retention(**audit, c.audit);
+  std::unique_ptr<audit::sinks::Shipper> shipper;
+  if ((*audit)->enabled() && !c.audit.sinks.empty()) {
+    std::vector<std::unique_ptr<audit::sinks::Sink>> sinks;
+    for (const auto& settings : c.audit.sinks) {
+      auto sink = audit::sinks::MakeSink(settings);
+      if (!sink) return Fail(sink.error().message);
+      sinks.push_back(std::move(*sink));
+    }
+    auto started = audit::sinks::Shipper::Start(c.audit.store, std::move(sinks));
+    if (!started) return Fail(started.error().Wrap("audit.sinks").message);
+    shipper = std::move(*started);
+  }
   auto pii = server::PiiFilter::Create(c.pii);
   if (!pii) return Fail(pii.error().message);
   std::vector<std::string> warnings;
@@ -166,6 +178,7 @@ int Serve(const ServeArgs& args) {
                            : "authentication is off (loopback only); configure [auth] api_keys or [auth.oidc] before exposing it");
   }
   server::Metrics metrics;
+  if (shipper) metrics.SetSinkStats([&shipper] { return shipper->Stats(); });
   server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
                              {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
                              metrics, **guard, **audit, **pii);

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "audit/record.h"
+#include "audit/sinks/sink_factory.h"
 #include "audit/store.h"
 #include "core/result.h"
 #include "guard/pii/scanner.h"
@@ -33,6 +34,7 @@ struct AuditSettings {
   int retention_days = 180;          // metadata; below 180 only with allow_short_retention
   int content_retention_days = 30;   // prompts and responses
   bool allow_short_retention = false;
+  std::vector<audit::sinks::SinkSettings> sinks;  // [audit.sinks.syslog|loki|postgres|elastic]
 };
 
 class AuditWriter {

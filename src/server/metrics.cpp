@@ -36,6 +36,11 @@ void Metrics::CountPiiFindings(const std::map<std::string, int64_t>& by_type) {
   for (const auto& [type, count] : by_type) pii_findings_[type] += static_cast<uint64_t>(count);
 }
 
+void Metrics::SetSinkStats(std::function<audit::sinks::ShipperStats()> source) {
+  std::lock_guard lock(mutex_);
+  sink_stats_ = std::move(source);
+}
+
 void Metrics::CountAuditFailure() {
   std::lock_guard lock(mutex_);
   ++audit_failures_;
@@ -70,6 +75,21 @@ std::string Metrics::Render(const engine::EngineStats& e) const {
   out += "# HELP citadel_pii_findings_total PII found in requests, by type.\n# TYPE citadel_pii_findings_total counter\n";
   for (const auto& [type, count] : pii_findings_) {
     out += fmt::format("citadel_pii_findings_total{{type=\"{}\"}} {}\n", type, count);
+  }
+  if (sink_stats_) {
+    const audit::sinks::ShipperStats stats = sink_stats_();
+    const auto family = [&](const char* name, const char* type, const char* help, auto value) {
+      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+      for (const auto& sink : stats.sinks) {
+        out += fmt::format("{}{{sink=\"{}\"}} {}\n", name, sink.sink, value(sink));
+      }
+    };
+    family("citadel_audit_sink_lag_records", "gauge", "Audit records not yet acknowledged by the sink.",
+           [](const auto& s) { return s.lag_records; });
+    family("citadel_audit_sink_shipped_total", "counter", "Audit records the sink acknowledged.",
+           [](const auto& s) { return s.shipped_records_total; });
+    family("citadel_audit_sink_failures_total", "counter", "Failed deliveries to the sink.",
+           [](const auto& s) { return s.failures_total; });
   }
   ttft_.Render(out, "citadel_time_to_first_token_seconds", "Time from request to first generated token.");
   tpot_.Render(out, "citadel_time_per_output_token_seconds", "Mean time between generated tokens, per request.");

@@ -4,12 +4,14 @@
 // Thread-safe: connections record from any io thread.
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 #include <utility>
 
+#include "audit/sinks/shipper.h"
 #include "engine/engine.h"
 
 namespace citadel::server {
@@ -36,6 +38,9 @@ class Metrics {
   void CountPiiFindings(const std::map<std::string, int64_t>& by_type);
   void CountAuditFailure();
 
+  // Where the audit sinks stand (lag, failures), sampled at render time; set once at start.
+  void SetSinkStats(std::function<audit::sinks::ShipperStats()> source);
+
   // With the engine's gauges, sampled by the caller at render time.
   std::string Render(const engine::EngineStats& engine) const;
 
@@ -45,6 +50,7 @@ class Metrics {
   uint64_t prompt_tokens_ = 0, completion_tokens_ = 0, audit_failures_ = 0;
   std::map<std::string, uint64_t> pii_findings_;
   Histogram ttft_, tpot_;
+  std::function<audit::sinks::ShipperStats()> sink_stats_;
 };
 
 }  // namespace citadel::server

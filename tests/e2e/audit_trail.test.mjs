@@ -172,3 +172,47 @@ test('SIGKILL during 1,000 concurrent requests: the chain is intact and holds ev
   const missing = ok.filter((id) => !trail.includes(id));
   assert.deepEqual(missing, [], `${missing.length} of ${ok.length} answered requests have no record`);
 });
+
+test('[audit.sinks.syslog]: the server ships every record as RFC 5424 over TCP, and /metrics shows the lag', async () => {
+  const net = await import('node:net');
+  const received = [];
+  let buffer = '';
+  const receiver = net.createServer((socket) => {
+    socket.on('data', (d) => {
+      buffer += d.toString('utf8');
+      // Octet counting (RFC 6587): "<length> <message>".
+      for (;;) {
+        const space = buffer.indexOf(' ');
+        if (space < 0) break;
+        const length = Number(buffer.slice(0, space));
+        const bytes = Buffer.from(buffer.slice(space + 1), 'utf8');
+        if (bytes.length < length) break;
+        received.push(bytes.subarray(0, length).toString('utf8'));
+        buffer = bytes.subarray(length).toString('utf8');
+      }
+    });
+    socket.on('end', () => socket.end());
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const s = setup('sinks', `[audit.sinks.syslog]\nhost = "127.0.0.1"\nport = ${receiver.address().port}\nfacility = "local3"\n`);
+  const analyst = s.key('acme', 'analyst');
+  const server = await startServer(model, s.toml);
+  try {
+    for (let i = 0; i < 5; i++) assert.equal((await post(server, analyst, completion)).status, 200);
+    for (let i = 0; i < 100 && received.length < 6; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(received.length >= 6, `received ${received.length} (key event + 5 requests)`);
+    for (const line of received) assert.match(line, /^<\d+>1 \d{4}-\d\d-\d\dT[\d:.]+Z \S+ citadel \d+ \S+ \[citadel@32473 seq="\d+"/);
+    const seqs = received.map((l) => Number(/seq="(\d+)"/.exec(l)[1]));
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'in order, none missing');
+    assert.ok(received.every((l) => !l.includes('Once upon')), 'sinks never get content');
+    for (let i = 0; i < 30; i++) {
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      if (/citadel_audit_sink_lag_records\{sink="syslog:127.0.0.1:\d+"\} 0/.test(metrics)) break;
+      assert.ok(i < 29, 'the lag never reached 0');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await server.stop();
+    receiver.close();
+  }
+});
