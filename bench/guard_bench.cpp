@@ -14,6 +14,11 @@
 #include <random>
 #include <vector>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include "core/base64url.h"
+#include "guard/authn/jwt_verifier.h"
 #include "guard/gatekeeper.h"
 
 namespace {
@@ -81,6 +86,54 @@ void BM_GuardApiKey(benchmark::State& state) {
   RunPipeline(state, gate, "Bearer " + key->secret);
 }
 BENCHMARK(BM_GuardApiKey)->MinTime(2.0);
+
+std::string Base64Url(std::string_view s) { return citadel::EncodeBase64Url(s); }
+
+std::string BnParam(EVP_PKEY* key, const char* name) {
+  BIGNUM* bn = nullptr;
+  EVP_PKEY_get_bn_param(key, name, &bn);
+  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  BN_free(bn);
+  return out;
+}
+
+// An RS256 token from a key the verifier has cached (the steady state: JWKS fetched at start).
+void BM_GuardJwtRs256(benchmark::State& state) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}),
+                                                          EVP_PKEY_free);
+  const std::string jwks = fmt::format(R"({{"keys":[{{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","n":"{}","e":"{}"}}]}})",
+                                       Base64Url(BnParam(key.get(), OSSL_PKEY_PARAM_RSA_N)),
+                                       Base64Url(BnParam(key.get(), OSSL_PKEY_PARAM_RSA_E)));
+  const int64_t now = std::time(nullptr);
+  const std::string input =
+      Base64Url(R"({"alg":"RS256","typ":"JWT","kid":"k1"})") + "." +
+      Base64Url(fmt::format(R"({{"iss":"https://idp.example","aud":"citadel","sub":"svc-7","tenant":"acme",)"
+                            R"("roles":["analyst"],"iat":{},"exp":{},"jti":"j-1"}})",
+                            now, now + 86400));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  size_t length = 0;
+  EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get());
+  EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string signature(length, '\0');
+  EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  const std::string token = input + "." + Base64Url(std::string_view(signature).substr(0, length));
+
+  OidcSettings oidc;
+  oidc.issuer = "https://idp.example";
+  oidc.jwks_uri = "https://idp.example/jwks";
+  oidc.audiences = {"citadel"};
+  auto verifier = JwtVerifier::Create(oidc, [jwks](const std::string&) -> citadel::Result<std::string> { return jwks; });
+  std::shared_ptr<const JwtVerifier> shared(std::move(*verifier));
+  GuardSettings s;
+  s.verify_token = [shared](std::string_view t) { return shared->Verify(t); };
+  s.policy = Policy();
+  s.allowlist = *IpAllowlist::Parse({"10.0.0.0/8"});
+  Gatekeeper gate(std::move(s));
+  RunPipeline(state, gate, "Bearer " + token);
+}
+BENCHMARK(BM_GuardJwtRs256)->MinTime(2.0);
 
 }  // namespace
 
