@@ -189,3 +189,9 @@ test('a non-loopback listener without authentication is refused unless --insecur
   assert.match(r.stderr, /no authentication is configured.*--insecure-no-auth/s);
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
 });
+
+test('the example production configuration passes `citadel config check`', () => {
+  const file = new URL('../../deploy/citadel.toml', import.meta.url).pathname;
+  const r = spawnSync(citadel, ['config', 'check', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
