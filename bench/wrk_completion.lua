@@ -3,7 +3,10 @@
 -- 500 on the invalid UTF-8 a random-weight model produces, which would measure nothing.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"m","prompt":"Say something about load tests.","max_tokens":16,"temperature":0}'
+-- CITADEL_KEY (a bearer credential) and MAX_TOKENS (default 16) come from the environment.
+local max_tokens = os.getenv("MAX_TOKENS") or "16"
+wrk.body = '{"model":"m","prompt":"Say something about load tests.","max_tokens":' .. max_tokens .. ',"temperature":0}'
+if os.getenv("CITADEL_KEY") then wrk.headers["Authorization"] = "Bearer " .. os.getenv("CITADEL_KEY") end
 
 local threads = {}
 
