@@ -49,7 +49,7 @@ constexpr std::array<BuiltinPattern, 21> kPatterns = {{
     {PiiType::kPassport, R"(E[A-HJ-NP-Z]\d{7})", Boundary::kAlnum, nullptr, 9, 10, true},
     {PiiType::kHkMacauPermit, R"([CW]\d{8})", Boundary::kAlnum, nullptr, 9, 11, true},
     {PiiType::kHkMacauPermit, R"(C[A-HJ-NP-Z]\d{7})", Boundary::kAlnum, nullptr, 9, 11, true},
-    {PiiType::kEmail, R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24})",
+    {PiiType::kEmail, R"(@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24})",
      Boundary::kEmail, Email, 254, 12},
     {PiiType::kIpv6, R"([0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,35})", Boundary::kIpv6, Ipv6, 39, 13},
     {PiiType::kIpv4, R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})", Boundary::kIpv4, Ipv4, 15, 14, true},

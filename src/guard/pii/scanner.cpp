@@ -67,6 +67,23 @@ std::string EscapeLiteral(std::string_view phrase) {
 
 bool IsAsciiAlnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
+bool IsEmailLocalChar(char c) { return IsAsciiAlnum(c) || std::string_view("._%+-").find(c) != std::string_view::npos; }
+
+// The e-mail pattern starts at '@': asking vectorscan for the leftmost start of an unbounded local
+// part made it track a start at every letter of ordinary text, the scan's largest cost. The local
+// part is one character class, so its leftmost start is simply where the run of those characters
+// before the '@' begins. The walk back stops after `limit` bytes (a longer candidate is refused
+// anyway), so a hostile run of letters costs at most `limit` per match. Returns npos for a run too
+// long and `at` when there is none.
+size_t EmailStart(std::string_view text, size_t at, size_t limit) {
+  size_t start = at;
+  while (start > 0 && IsEmailLocalChar(text[start - 1])) {
+    if (at - start >= limit) return std::string_view::npos;
+    --start;
+  }
+  return start;
+}
+
 struct Candidate {
   uint32_t detector;
   size_t start, end;
@@ -102,6 +119,10 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   size_t start = static_cast<size_t>(from);
   const size_t end = static_cast<size_t>(to);
   if (d.leading_boundary && !IsAsciiAlnum(c.text[start])) ++start;  // skip the boundary byte
+  if (d.type == PiiType::kEmail) {
+    start = EmailStart(c.text, start, d.max_length);
+    if (start == std::string_view::npos || c.text[start] == '@') return 0;  // too long, or no local part
+  }
   if (!Confirm(c, d, start, end)) return 0;
   size_t& last = c.last_of_detector[id];
   if (last != kNoLimit && c.candidates[last].start == start) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "test_scanner.h"
 
 #include <string>
@@ -73,6 +75,23 @@ TEST_F(ScannerTest, EachBuiltinType) {
   EXPECT_EQ(Hits("Bearer " + jwt), (std::vector<Hit>{{"JWT", jwt}}));
   const std::string pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK+x/y=\nabc\n-----END RSA PRIVATE KEY-----";
   EXPECT_EQ(Hits("key:\n" + pem + "\nbye"), (std::vector<Hit>{{"PRIVATE_KEY", pem}}));
+}
+
+TEST_F(ScannerTest, EmailStartsWhereItsLocalPartBegins) {
+  EXPECT_EQ(Hits("mail zhang.wei+hr@corp.example.cn now"), (std::vector<Hit>{{"EMAIL", "zhang.wei+hr@corp.example.cn"}}));
+  EXPECT_EQ(Hits("联系x_y@a.io谢谢"), (std::vector<Hit>{{"EMAIL", "x_y@a.io"}}));
+  EXPECT_TRUE(Hits("@corp.example.cn").empty()) << "no local part";
+  EXPECT_TRUE(Hits(std::string(300, 'a') + "@corp.example.cn").empty()) << "longer than an address can be";
+}
+
+TEST_F(ScannerTest, ManyDomainEndsAfterALongLocalRunStayLinear) {
+  // One '@' with thousands of possible match ends after a long run of local-part characters: each
+  // end looks back at most an address's length.
+  std::string text = std::string(1 << 20, 'a') + "@b";
+  for (int i = 0; i < 20000; ++i) text += ".cc";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(Hits(text).empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST_F(ScannerTest, OverlapsResolveToTheLongestFinding) {
