@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "kernels/matvec.h"
+#include "kernels/x86/q4_packed.h"
 #include "quant/blocks.h"
 
 namespace citadel::kernels {
@@ -56,6 +57,7 @@ class PreparedBatch {
   size_t count_ = 0;
   std::vector<float> floats_;  // [count][cols]: F32/F16/dequantized paths (rounded as for the dot type)
   std::vector<quant::BlockQ8_0> q8_0_;  // [count][cols / 32]
+  std::vector<x86::Q8BlockSide> sides_;  // [count][cols / 32]: with q8_0_ where packed Q4_0 kernels run
   std::vector<quant::BlockQ8_K> q8_k_;  // [count][cols / 256]
 };
 
