@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <memory>
-#include <vector>
 
 #include "model/weights.h"
 
@@ -16,7 +15,9 @@ class PackedWeights {
  public:
   // Packs every matrix of `weights` that has a packed kernel on this CPU and points its
   // TensorRef::packed at the copy. Does nothing on CPUs without one.
-  static PackedWeights Pack(Weights& weights);
+  // The packed tensors' pages of `file` are released (gguf::GgufFile::ReleaseTensorPages): the
+  // matmuls no longer read them, and the copy would otherwise double their resident memory.
+  static PackedWeights Pack(Weights& weights, const gguf::GgufFile& file);
 
   size_t bytes() const { return bytes_; }  // total size of the copies
 
@@ -26,7 +27,7 @@ class PackedWeights {
   };
   using Buffer = std::unique_ptr<std::byte[], AlignedDelete>;
 
-  std::vector<Buffer> buffers_;  // heap blocks: views into them survive moving this object
+  Buffer arena_;  // every copy; a heap block, so views into it survive moving this object
   size_t bytes_ = 0;
 };
 
