@@ -25,7 +25,8 @@ namespace citadel::kernels {
 // From this many vectors on, formats without an integer tile kernel multiply through a float GEMM
 // on kGemmRowChunk weight rows dequantized at a time (MatMulRows' scratch holds them).
 //
-// Batch invariance: for Q8_0, Q4_0, Q5_0 (x86/q8_tiles.h) and Q4_K, Q5_K, Q6_K (x86/k_tiles.h,
+// Batch invariance: for Q8_0, Q4_0, Q5_0 (x86/q8_tiles.h), packed Q4_0 (x86/q4_packed.h: one kernel
+// for every batch size, taken whenever MatrixView::packed is set) and Q4_K, Q5_K, Q6_K (x86/k_tiles.h,
 // which reproduce the decode dots) on x86 with AVX2, a vector's results are bit-for-bit the same whatever
 // the batch. For the other formats, and for all of them on other CPUs, a batch below
 // kGemmMinTokens takes the dot kernels and a larger one the GEMM, which sum in a different order:

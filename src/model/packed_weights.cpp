@@ -51,7 +51,9 @@ PackedWeights PackedWeights::Pack(Weights& weights, const gguf::GgufFile& file) 
   if (total == 0) return out;
   const size_t capacity = RoundUp(total, kHugePage);
   out.arena_ = Buffer(static_cast<std::byte*>(::operator new[](capacity, kArenaAlignment)));
-  (void)::madvise(out.arena_.get(), capacity, MADV_HUGEPAGE);  // advice only: 4 KB pages work too
+#ifdef MADV_HUGEPAGE  // Linux; advice only: small pages work too
+  (void)::madvise(out.arena_.get(), capacity, MADV_HUGEPAGE);
+#endif
   std::byte* next = out.arena_.get();
   for (TensorRef* t : tensors) {
     const size_t bytes = PackedBytes(*t);
