@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <new>
+#include <vector>
 
 #include "kernels/x86/q4_packed.h"
 #include "quant/blocks.h"
