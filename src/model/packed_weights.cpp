@@ -11,9 +11,11 @@
 namespace citadel::model {
 namespace {
 
-// One arena for every copy, aligned to a transparent huge page and advised to use them: a fresh
-// 4 KB page fault per 4 KB of copy was half of the packing time, and the kernels stream the
-// copies with fewer TLB misses. Each copy starts on a cache line.
+// One arena for every copy, aligned to a transparent huge page and advised to use them: the
+// kernels stream the copies with far fewer TLB misses (decode of qwen2.5-0.5b Q4_0 on one thread:
+// 74 vs 64 tokens/s with 4 KB pages). The price is at load, where the kernel may compact memory
+// to find huge pages: 663 MiB took 1.6-1.9 s instead of 0.8 s on a busy machine. Each copy starts
+// on a cache line.
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kCopyAlignment = 64;
 constexpr std::align_val_t kArenaAlignment{kHugePage};
