@@ -179,6 +179,7 @@ int Run(const RunArgs& a) {
           {"tokens", o.tokens}, {"text", o.text}, {"finish_reason", engine::FinishName(o.finish)},
           {"prompt_tokens_per_second", prompt_tps}, {"generation_tokens_per_second", gen_tps},
           {"time_to_first_token_ms", ttft * 1e3}, {"load_seconds", load_seconds}, {"resident_bytes", ResidentBytes()},
+          {"packed_weight_bytes", model->packed_bytes()},
           {"threads", (*engine)->Stats().threads}};
       std::printf("%s\n", result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       return 0;
@@ -186,9 +187,10 @@ int Run(const RunArgs& a) {
     std::printf("\n");
     std::fprintf(stderr,
                  "prompt %d tokens at %.1f tokens/s | generation %zu tokens at %.1f tokens/s | time to first token "
-                 "%.0f ms | load %.2f s, resident %.0f MiB, %d threads\n",
+                 "%.0f ms | load %.2f s, resident %.0f MiB (%.0f MiB weights repacked at load), %d threads\n",
                  o.usage.prompt_tokens, prompt_tps, o.tokens.size(), gen_tps, ttft * 1e3, load_seconds,
-                 static_cast<double>(ResidentBytes()) / (1 << 20), (*engine)->Stats().threads);
+                 static_cast<double>(ResidentBytes()) / (1 << 20), static_cast<double>(model->packed_bytes()) / (1 << 20),
+                 (*engine)->Stats().threads);
     return 0;
   }
   if (a.json) {
@@ -216,9 +218,9 @@ int Run(const RunArgs& a) {
   }
   std::fprintf(stderr,
                "%zu requests: %zu prompt and %zu generated tokens in %.2f s | aggregate generation %.1f tokens/s | "
-               "load %.2f s, resident %.0f MiB, %d threads\n",
-               n, prompt_tokens, generated, wall, aggregate, load_seconds,
-               static_cast<double>(ResidentBytes()) / (1 << 20), (*engine)->Stats().threads);
+               "load %.2f s, resident %.0f MiB (%.0f MiB weights repacked at load), %d threads\n",
+               n, prompt_tokens, generated, wall, aggregate, load_seconds, static_cast<double>(ResidentBytes()) / (1 << 20),
+               static_cast<double>(model->packed_bytes()) / (1 << 20), (*engine)->Stats().threads);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -55,6 +56,16 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 MappedFile::~MappedFile() { Reset(); }
+
+void MappedFile::ReleasePages(std::span<const std::byte> range) const {
+  if (range.empty()) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(range.data()), end = begin + range.size();
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (begin < reinterpret_cast<uintptr_t>(data_) || end > reinterpret_cast<uintptr_t>(data_) + size_ || first >= last) return;
+  // Advice only: on failure the pages simply stay resident.
+  (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
 
 void MappedFile::Reset() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);

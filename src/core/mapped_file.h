@@ -22,6 +22,11 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   size_t size() const { return size_; }
 
+  // Drops the whole pages inside `range` (part of bytes()) from this process's resident set, for
+  // data a caller has copied and will rarely read again. Contents are unchanged: the mapping is
+  // private and never written, so a page touched later reads back from the file.
+  void ReleasePages(std::span<const std::byte> range) const;
+
  private:
   MappedFile(const std::byte* data, size_t size) : data_(data), size_(size) {}
   void Reset();

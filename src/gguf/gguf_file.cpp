@@ -224,6 +224,10 @@ std::span<const std::byte> GgufFile::TensorData(const TensorInfo& tensor) const 
   return state_->bytes.subspan(state_->data_offset + tensor.offset, tensor.n_bytes);
 }
 
+void GgufFile::ReleaseTensorPages(const TensorInfo& tensor) const {
+  if (state_->mapping) state_->mapping->ReleasePages(TensorData(tensor));
+}
+
 Error GgufFile::MissingKey(std::string_view key) { return Err("key '{}' is missing", key); }
 
 Result<int64_t> GgufFile::GetInteger(std::string_view key) const {

@@ -90,6 +90,9 @@ class GgufFile {
   std::span<const TensorInfo> tensors() const;  // in file order
   const TensorInfo* FindTensor(std::string_view name) const;
   std::span<const std::byte> TensorData(const TensorInfo& tensor) const;  // zero-copy view
+  // For a tensor the caller has copied (repacked weights): lets the OS drop its mapped pages from
+  // the resident set; they read back from the file if touched. Nothing for Parse'd bytes.
+  void ReleaseTensorPages(const TensorInfo& tensor) const;
 
   struct State;  // opaque; defined in gguf_file.cpp
 

@@ -171,6 +171,14 @@ Result<void> ValidateMatMul(const MatrixView& w) {
     return Err("matmul: {} {}x{} needs {} bytes, got {}", info.name, w.rows, w.cols, w.rows * row_bytes,
                w.data.size());
   }
+  if (!w.packed.empty()) {
+    if (w.type != TensorType::kQ4_0) return Err("matmul: packed {} weights are not supported", info.name);
+    const size_t blocks = w.cols / info.block_elements;
+    if (w.packed.size() != x86::PackedQ4_0Bytes(w.rows, blocks)) {
+      return Err("matmul: packed Q4_0 {}x{} needs {} bytes, got {}", w.rows, w.cols, x86::PackedQ4_0Bytes(w.rows, blocks),
+                 w.packed.size());
+    }
+  }
   return Ok();
 }
 
@@ -188,7 +196,11 @@ Result<void> ReserveBatch(gguf::TensorType weight_type, size_t cols, size_t coun
   switch (out.path_) {
     case Path::kQ8_0:
     case Path::kQ4_0:
-    case Path::kQ5_0: out.q8_0_.resize(count * cols / quant::kLegacyBlock); break;
+    case Path::kQ5_0:
+      out.q8_0_.resize(count * cols / quant::kLegacyBlock);
+      // Any of these preparations may serve a packed Q4_0 matrix (Serves), so all carry the sides.
+      out.sides_.resize(x86::PackedQ4Kernel() != nullptr ? out.q8_0_.size() : 0);
+      break;
     case Path::kQ4_K:
     case Path::kQ5_K:
     case Path::kQ6_K:
@@ -212,6 +224,9 @@ void PrepareBatchRows(std::span<const float> x, size_t begin, size_t end, Prepar
       case Path::kQ5_0: {
         const size_t blocks = cols / quant::kLegacyBlock;
         QuantizeActivationsQ8_0(xt, std::span(out.q8_0_).subspan(t * blocks, blocks));
+        if (!out.sides_.empty()) {
+          x86::Q8BlockSides(std::span(out.q8_0_).subspan(t * blocks, blocks), std::span(out.sides_).subspan(t * blocks, blocks));
+        }
         break;
       }
       case Path::kQ4_K:
@@ -279,6 +294,13 @@ void MatMulRows(const MatrixView& w, const PreparedBatch& x, size_t row_begin, s
     case Path::kQ8_0:
     case Path::kQ4_0:
     case Path::kQ5_0:
+      // Packed Q4_0 (any batch: the kernel is batch-invariant on its own).
+      if (!w.packed.empty()) {
+        const x86::PackedQ4Fn packed = x86::PackedQ4Kernel();
+        CITADEL_CHECK(packed != nullptr && x.sides_.size() == q8_0.size());
+        packed({w.packed.data(), blocks, q8_0.data(), x.sides_.data(), n, row_begin, row_end, y.data(), y_stride});
+        break;
+      }
       if (const x86::Q8TileFn tiles = x86::TiledQ8Kernel(w.type == TensorType::kQ4_0   ? x86::Q8Weights::kQ4_0
                                                          : w.type == TensorType::kQ5_0 ? x86::Q8Weights::kQ5_0
                                                                                        : x86::Q8Weights::kQ8_0)) {

@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "kernels/matvec.h"
+#include "kernels/x86/q4_packed.h"
 #include "quant/blocks.h"
 
 namespace citadel::kernels {
@@ -24,7 +25,8 @@ namespace citadel::kernels {
 // From this many vectors on, formats without an integer tile kernel multiply through a float GEMM
 // on kGemmRowChunk weight rows dequantized at a time (MatMulRows' scratch holds them).
 //
-// Batch invariance: for Q8_0, Q4_0, Q5_0 (x86/q8_tiles.h) and Q4_K, Q5_K, Q6_K (x86/k_tiles.h,
+// Batch invariance: for Q8_0, Q4_0, Q5_0 (x86/q8_tiles.h), packed Q4_0 (x86/q4_packed.h: one kernel
+// for every batch size, taken whenever MatrixView::packed is set) and Q4_K, Q5_K, Q6_K (x86/k_tiles.h,
 // which reproduce the decode dots) on x86 with AVX2, a vector's results are bit-for-bit the same whatever
 // the batch. For the other formats, and for all of them on other CPUs, a batch below
 // kGemmMinTokens takes the dot kernels and a larger one the GEMM, which sum in a different order:
@@ -56,6 +58,7 @@ class PreparedBatch {
   size_t count_ = 0;
   std::vector<float> floats_;  // [count][cols]: F32/F16/dequantized paths (rounded as for the dot type)
   std::vector<quant::BlockQ8_0> q8_0_;  // [count][cols / 32]
+  std::vector<x86::Q8BlockSide> sides_;  // [count][cols / 32]: with q8_0_ where packed Q4_0 kernels run
   std::vector<quant::BlockQ8_K> q8_k_;  // [count][cols / 256]
 };
 

@@ -19,6 +19,9 @@ struct MatrixView {
   std::span<const std::byte> data;
   size_t rows = 0;
   size_t cols = 0;
+  // Optional, Q4_0 only: the same matrix repacked at load by x86::PackQ4_0 (kernels/x86/q4_packed.h),
+  // which MatMulRows reads instead of `data` where the packed kernels run. Empty when not packed.
+  std::span<const std::byte> packed;
 };
 
 // Types MatVec supports: F32, F16, Q8_0, Q4_0, Q4_K, Q6_K.

@@ -27,7 +27,7 @@ std::vector<float> ToFloats(const TensorRef& t) {
 }
 
 kernels::MatrixView View(const TensorRef& t) {
-  return {t.type(), t.data, static_cast<size_t>(t.rows()), static_cast<size_t>(t.cols())};
+  return {t.type(), t.data, static_cast<size_t>(t.rows()), static_cast<size_t>(t.cols()), t.packed};
 }
 
 struct LayerParams {

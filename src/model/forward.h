@@ -3,7 +3,8 @@
 // may belong to several sequences: each token brings its position and sequence; K/V go to and come
 // from the paged KV cache through each sequence's block table. A batch can be one decode token, a
 // whole prompt, or the mix of both that continuous batching builds. Weights are read in place from
-// the mapped file; all activation buffers are sized once at construction, so Run does not allocate.
+// the mapped file (or from the model's load-time packed copy where it has one, model/packed_weights.h);
+// all activation buffers are sized once at construction, so Run does not allocate.
 
 #include <cstdint>
 #include <memory>

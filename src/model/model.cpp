@@ -12,7 +12,8 @@ Result<Model> Model::FromFile(gguf::GgufFile file) {
   auto owned = std::make_unique<gguf::GgufFile>(std::move(file));
   CITADEL_ASSIGN_OR_RETURN(HParams hparams, ReadHParams(*owned));
   CITADEL_ASSIGN_OR_RETURN(Weights weights, BindWeights(*owned, hparams));
-  return Model(std::move(owned), std::move(hparams), std::move(weights));
+  PackedWeights packed = PackedWeights::Pack(weights, *owned);
+  return Model(std::move(owned), std::move(hparams), std::move(weights), std::move(packed));
 }
 
 }  // namespace citadel::model

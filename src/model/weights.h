@@ -15,6 +15,7 @@ namespace citadel::model {
 struct TensorRef {
   const gguf::TensorInfo* info = nullptr;
   std::span<const std::byte> data;
+  std::span<const std::byte> packed;  // optional load-time repack of `data` (model/packed_weights.h)
 
   explicit operator bool() const { return info != nullptr; }
   gguf::TensorType type() const { return info->type; }
