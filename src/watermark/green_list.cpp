@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 
 #include "core/check.h"
@@ -64,9 +65,15 @@ uint64_t GreenThreshold(double gamma) {
 }
 
 void AddGreenBias(std::span<float> logits, uint64_t seed, uint64_t threshold, float delta) {
+  // Green decisions are coin flips, so a branch (which g++ emits for `cond ? delta : 0`) would be
+  // mispredicted a third of the time; select delta with a mask instead.
+  const uint32_t delta_bits = std::bit_cast<uint32_t>(delta);
   float* row = logits.data();
   const uint32_t n = static_cast<uint32_t>(logits.size());
-  for (uint32_t t = 0; t < n; ++t) row[t] += Mix(seed, t) < threshold ? delta : 0.0f;
+  for (uint32_t t = 0; t < n; ++t) {
+    const uint32_t mask = 0u - static_cast<uint32_t>(Mix(seed, t) < threshold);
+    row[t] += std::bit_cast<float>(delta_bits & mask);
+  }
 }
 
 }  // namespace citadel::watermark
