@@ -12,6 +12,7 @@
 #include "run_command.h"
 #include "serve_command.h"
 #include "tokenizer_commands.h"
+#include "watermark_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Citadel: a private-deployment LLM server"};
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   citadel::cli::AddBenchCommand(app, exit_code);
   citadel::cli::AddAuditCommands(app, exit_code);
   citadel::cli::AddPiiCommands(app, exit_code);
+  citadel::cli::AddWatermarkCommands(app, exit_code);
   citadel::cli::AddKeysCommands(app, exit_code);
   citadel::cli::AddAuthCommands(app, exit_code);
   citadel::cli::AddServeCommands(app, exit_code);
