@@ -171,6 +171,10 @@ int Serve(const ServeArgs& args) {
   }
   auto pii = server::PiiFilter::Create(c.pii);
   if (!pii) return Fail(pii.error().message);
+  auto watermarker = server::Watermarker::Create(c.watermark);
+  if (!watermarker) return Fail(watermarker.error().message);
+  std::vector<std::string> tenants;
+  for (const auto& [name, limits] : c.access.policy.tenants) tenants.push_back(name);
   std::vector<std::string> warnings;
   if (!(*guard)->authentication_required()) {
     warnings.push_back(c.allow_unauthenticated_remote
@@ -180,8 +184,9 @@ int Serve(const ServeArgs& args) {
   server::Metrics metrics;
   if (shipper) metrics.SetSinkStats([&shipper] { return shipper->Stats(); });
   server::OpenAiRoutes routes(**engine, *tok, chat ? &*chat : nullptr,
-                             {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings},
-                             metrics, **guard, **audit, **pii);
+                             {c.model_id, c.default_max_tokens, std::chrono::seconds(c.request_timeout_seconds), warnings,
+                              tenants},
+                             metrics, **guard, **audit, **pii, **watermarker);
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
                                         [&routes](server::Exchange& ex) { return routes.Handle(ex); }, c.tls);
   if (!http) return Fail(http.error().message);

@@ -160,8 +160,12 @@ Result<ServeConfig> LoadConfig(const std::filesystem::path& file, ServeConfig co
   for (const auto& [section, node] : root) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      return Err("{}: '{}' must be a table ([model], [server], [engine], [tls], [auth], [roles.NAME], [tenants.NAME], [quota], [audit] or [pii])",
+      return Err("{}: '{}' must be a table ([model], [server], [engine], [tls], [auth], [roles.NAME], [tenants.NAME], [quota], [audit], [pii] or [watermark])",
                  file.string(), section.str());
+    }
+    if (section.str() == "watermark") {
+      if (auto ok = ReadWatermarkSection(*table, config.watermark); !ok) return Err("{}: {}", file.string(), ok.error().message);
+      continue;
     }
     if (section.str() == "pii") {
       if (auto ok = ReadPiiSection(*table, config.pii); !ok) return Err("{}: {}", file.string(), ok.error().message);
@@ -214,6 +218,9 @@ Result<void> Validate(const ServeConfig& c) {
   for (const auto& [name, role] : c.access.policy.roles) {
     if (!role.pii_policy.empty() && !c.pii.policies.contains(role.pii_policy)) {
       return Err("roles.{}.pii_policy: no [pii.policies.{}]", name, role.pii_policy);
+    }
+    if (!role.watermark_policy.empty() && !c.watermark.policies.contains(role.watermark_policy)) {
+      return Err("roles.{}.watermark_policy: no [watermark.policies.{}]", name, role.watermark_policy);
     }
     if (!role.audit_policy.empty() && !ParseContentMode(role.audit_policy)) {
       return Err("roles.{}.audit_policy: '{}' is not a content policy (none, hash, masked, full)", name, role.audit_policy);

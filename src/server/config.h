@@ -13,6 +13,7 @@
 #include "server/audit_writer.h"
 #include "server/http_server.h"
 #include "server/pii_filter.h"
+#include "server/watermark_config.h"
 
 namespace citadel::server {
 
@@ -34,6 +35,7 @@ struct ServeConfig {
   AccessConfig access;           // [auth], [roles.*], [tenants.*], [quota]
   AuditSettings audit;           // [audit]
   PiiSettings pii;               // [pii]
+  WatermarkConfig watermark;     // [watermark]
   TlsSettings tls;               // [tls] cert, key, allow_tls12, client_ca; off unless cert and key are set
 };
 

@@ -72,6 +72,7 @@ const Route kRoutes[] = {{"/v1/chat/completions", "POST", api::Endpoint::kChat, 
                          {"/v1/models/{id}", "GET", std::nullopt, "models"},
                          {"/v1/usage", "GET", std::nullopt, "usage"},
                          {"/v1/audit", "GET", std::nullopt, "audit"},
+                         {"/v1/watermark/detect", "POST", std::nullopt, "watermark.detect"},
                          {"/healthz", "GET", std::nullopt, nullptr},
                          {"/readyz", "GET", std::nullopt, nullptr},
                          {"/metrics", "GET", std::nullopt, nullptr}};
@@ -122,9 +123,10 @@ Json LimitsJson(const guard::quota::Limits& l) {
 
 OpenAiRoutes::OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer,
                            const tokenizer::ChatTemplate* chat, RouteOptions options, Metrics& metrics,
-                           guard::Gatekeeper& guard, AuditWriter& audit, const PiiFilter& pii)
+                           guard::Gatekeeper& guard, AuditWriter& audit, const PiiFilter& pii,
+                           const Watermarker& watermarker)
     : engine_(engine), tokenizer_(tokenizer), options_(std::move(options)), metrics_(metrics), guard_(guard), audit_(audit),
-      pii_(pii),
+      pii_(pii), watermarker_(watermarker),
       created_(static_cast<int64_t>(std::time(nullptr))) {
   model_.id = options_.model_id;
   model_.tokenizer = &tokenizer;
@@ -156,6 +158,16 @@ HttpResponse OpenAiRoutes::Respond(const HttpRequest& req, std::string& name, co
   metrics_.CountRequest(name, 200);  // counted before rendering, so the scrape sees itself
   name.clear();
   return MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(s));
+}
+
+HttpResponse OpenAiRoutes::DetectWatermark(const HttpRequest& req, const guard::Identity& caller) {
+  const nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return ErrorResponse(api::InvalidRequest("the request body is not valid JSON"));
+  std::vector<std::string> tenants = options_.tenants;
+  tenants.push_back(caller.tenant);
+  auto report = watermarker_.Detect(body, tokenizer_, tenants);
+  if (!report) return ErrorResponse(api::InvalidRequest(report.error().message));
+  return {200, "application/json", report->dump(), {}};
 }
 
 HttpResponse OpenAiRoutes::Usage(const guard::Identity& caller) {
@@ -308,8 +320,9 @@ asio::awaitable<void> OpenAiRoutes::Handle(Exchange& ex) {
     co_await Conclude(ex, name, trail, response);
     co_return;
   }
-  const HttpResponse response = name == "/v1/audit" ? AuditQuery(req, caller, std::get<guard::RolePolicy>(role))
-                                                    : Respond(req, name, &caller);
+  const HttpResponse response = name == "/v1/audit"             ? AuditQuery(req, caller, std::get<guard::RolePolicy>(role))
+                                : name == "/v1/watermark/detect" ? DetectWatermark(req, caller)
+                                                                 : Respond(req, name, &caller);
   co_await Conclude(ex, name, trail, response);
 }
 
@@ -377,6 +390,8 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
   guard::quota::Limiter::Ticket& ticket = std::get<guard::quota::Limiter::Ticket>(admission);
   trail.record.model = model_.id;
   trail.record.prompt_tokens = submitted_tokens;
+  const std::optional<Watermarker::Stamp> stamp = watermarker_.For(role.watermark_policy, caller.tenant);
+  if (stamp) trail.record.watermark_key_id = stamp->key.key_id();
   const ContentMode content = role.audit_policy.empty() ? audit_.default_content()
                                                         : ParseContentMode(role.audit_policy).value_or(ContentMode::kNone);
   std::string prompt_text;
@@ -425,6 +440,7 @@ asio::awaitable<void> OpenAiRoutes::Generate(Exchange& ex, api::Endpoint endpoin
       r.stream = static_cast<uint32_t>(i);
       r.deadline = deadline;
       r.ignore_end_of_generation = g.ignore_eos;
+      if (stamp) r.processors.push_back(stamp->NewProcessor());
       auto id = engine_.Submit(std::move(r), pipe->Sink());
       if (!id) {
         cancel_submitted();

@@ -21,6 +21,7 @@
 #include "server/metrics.h"
 #include "server/pii_filter.h"
 #include "server/request_trail.h"
+#include "server/watermarker.h"
 
 namespace citadel::server {
 
@@ -29,6 +30,7 @@ struct RouteOptions {
   int default_max_tokens = 0;                   // 0: until the context is full
   std::chrono::seconds request_timeout{600};    // generation deadline per request
   std::vector<std::string> warnings;            // shown by /readyz, e.g. serving the network without authentication
+  std::vector<std::string> tenants;             // known tenants, tested by watermark detection by default
 };
 
 class OpenAiRoutes {
@@ -36,7 +38,7 @@ class OpenAiRoutes {
   // `chat` may be null (a model without a chat template): chat endpoints then answer 400.
   OpenAiRoutes(engine::Engine& engine, const tokenizer::Tokenizer& tokenizer, const tokenizer::ChatTemplate* chat,
                RouteOptions options, Metrics& metrics, guard::Gatekeeper& guard, AuditWriter& audit,
-               const PiiFilter& pii);
+               const PiiFilter& pii, const Watermarker& watermarker);
 
   boost::asio::awaitable<void> Handle(Exchange& exchange);
 
@@ -55,6 +57,8 @@ class OpenAiRoutes {
   // Every route but generation, answered without suspending.
   HttpResponse Respond(const HttpRequest& req, std::string& name, const guard::Identity* caller);
   HttpResponse Usage(const guard::Identity& caller);
+  // POST /v1/watermark/detect: which tenant's key, if any, a text carries.
+  HttpResponse DetectWatermark(const HttpRequest& req, const guard::Identity& caller);
 
   engine::Engine& engine_;
   const tokenizer::Tokenizer& tokenizer_;
@@ -64,6 +68,7 @@ class OpenAiRoutes {
   guard::Gatekeeper& guard_;
   AuditWriter& audit_;
   const PiiFilter& pii_;
+  const Watermarker& watermarker_;
   int64_t created_;
 };
 
