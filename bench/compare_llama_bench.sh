@@ -8,7 +8,7 @@
 # Q4_K_M by llama.cpp's llama-quantize from the generator's F16 file, so that the mix of K-quant
 # types is exactly llama.cpp's:
 #
-#   bench/compare_llama_bench.sh LLAMA_CPP_BIN_DIR MODEL_DIR [threads] [runs]
+#   [MODELS="qwen2.5-0.5b-q4_0 ..."] bench/compare_llama_bench.sh LLAMA_CPP_BIN_DIR MODEL_DIR [threads] [runs]
 #
 # MODEL_DIR gets qwen2.5-0.5b-{q8_0,q4_0,q4_k_m}.gguf and llama3.2-1b-{q8_0,q4_0,q4_k_m}.gguf if
 # missing (about 4.5 GB with the F16 intermediates).
@@ -35,7 +35,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%-22s %-6s %12s %12s %7s\n' model test citadel_t/s llama_t/s ratio
-for name in qwen2.5-0.5b-q8_0 qwen2.5-0.5b-q4_0 qwen2.5-0.5b-q4_k_m llama3.2-1b-q8_0 llama3.2-1b-q4_0 llama3.2-1b-q4_k_m; do
+for name in ${MODELS:-qwen2.5-0.5b-q8_0 qwen2.5-0.5b-q4_0 qwen2.5-0.5b-q4_k_m llama3.2-1b-q8_0 llama3.2-1b-q4_0 llama3.2-1b-q4_k_m}; do
   model="$models/$name.gguf"
   : > "$tmp/c_pp"; : > "$tmp/c_tg"; : > "$tmp/l_pp"; : > "$tmp/l_tg"
   for _ in $(seq "$runs"); do
