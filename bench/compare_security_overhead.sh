@@ -5,7 +5,10 @@
 # alternately by wrk with short completions. Prints, per run, requests/s and p50/p99 latency of
 # each, then the medians and the p99 difference (the overhead a request pays, queueing included).
 #
-#   bench/compare_security_overhead.sh MODEL [connections] [seconds] [runs] [threads]
+#   [LAYERS=all|audit] bench/compare_security_overhead.sh MODEL [connections] [seconds] [runs] [threads]
+#
+# LAYERS=audit turns on only the audit trail (fail-closed, full content), no authentication: the
+# cost of the durable record alone.
 set -euo pipefail
 model=${1:?usage: $0 MODEL [CONNECTIONS] [SECONDS] [RUNS] [THREADS]}
 connections=${2:-8}
@@ -48,6 +51,11 @@ fail_closed = true
 TOML
 : > "$tmp/plain.toml"
 key=$($citadel keys create --store "$tmp/keys.db" --tenant bench --role bench 2> /dev/null)
+if [ "${LAYERS:-all}" = audit ]; then
+  printf '[audit]\nstore = "%s"\nkey_file = "%s"\nfail_closed = true\ncontent = "full"\n' "$tmp/audit.db" "$tmp/audit.key" \
+    > "$tmp/secure.toml"
+  key=
+fi
 
 run() {  # name config [key]
   local port
