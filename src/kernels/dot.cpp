@@ -63,74 +63,6 @@ float DotF16Impl(const uint16_t* HWY_RESTRICT w, const float* HWY_RESTRICT x, si
   return sum;
 }
 
-// softmax(q_g . K^T * scale) V for the `group` query heads that share one KV head (grouped-query
-// attention), with K and V rows found through pointer arrays (the paged cache); each K and V row is
-// converted from F16 once for the whole group.
-//
-// The arithmetic is llama.cpp's CPU flash attention for an F16 cache, because its results are the
-// yardstick and a random-weight network amplifies any difference: one pass with a running maximum
-// M and sum S, and the weighted sum of V kept in F16, rounded after every step (rescaled by
-// exp(M_old - M) when the maximum grows, then fma(v, exp(s - M), acc)). Finally out = acc * (1/S).
-// Keeping acc in float instead moved logits of the shared models by up to ~0.5 from llama.cpp's.
-void AttentionGroupImpl(const float* HWY_RESTRICT q, size_t group, const uint16_t* const* k_rows,
-                        const uint16_t* const* v_rows, size_t length, size_t head_dim, float scale,
-                        float* HWY_RESTRICT state, float* HWY_RESTRICT out) {
-  const hn::ScalableTag<float> df;
-  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-  const size_t lanes = hn::Lanes(df);
-  HWY_ALIGN float row[kMaxAttentionHeadDim];
-  const auto to_float = [&](const uint16_t* src) {
-    const auto* h = reinterpret_cast<const hwy::float16_t*>(src);
-    size_t i = 0;
-    for (; i + lanes <= head_dim; i += lanes) hn::Store(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, row + i);
-    for (; i < head_dim; ++i) row[i] = HalfToFloat(src[i]);
-  };
-  // Rounds acc (float holding F16 values) after an update, as storing to F16 would.
-  const auto round_store = [&](float* o, size_t i, hn::Vec<decltype(df)> v) {
-    hn::StoreU(hn::PromoteTo(df, hn::DemoteTo(dh, v)), df, o + i);
-  };
-  float* max = state;          // [group] running maximum M
-  float* sum = state + group;  // [group] running sum S
-  for (size_t g = 0; g < group; ++g) {
-    max[g] = -HUGE_VALF;
-    sum[g] = 0.0f;
-  }
-  for (size_t i = 0; i < group * head_dim; ++i) out[i] = 0.0f;
-  for (size_t t = 0; t < length; ++t) {
-    to_float(k_rows[t]);
-    float weight[kMaxAttentionGroup];
-    for (size_t g = 0; g < group; ++g) {
-      const float s = DotF32Impl(row, q + g * head_dim, head_dim) * scale;
-      float ms = 1.0f, vs = 1.0f;
-      float* o = out + g * head_dim;
-      if (s > max[g]) {
-        ms = std::exp(max[g] - s);
-        max[g] = s;
-        const auto vms = hn::Set(df, ms);
-        size_t i = 0;
-        for (; i + lanes <= head_dim; i += lanes) round_store(o, i, hn::Mul(hn::LoadU(df, o + i), vms));
-        for (; i < head_dim; ++i) o[i] = HalfToFloat(FloatToHalf(o[i] * ms));
-      } else {
-        vs = std::exp(s - max[g]);
-      }
-      sum[g] = sum[g] * ms + vs;
-      weight[g] = vs;
-    }
-    to_float(v_rows[t]);
-    for (size_t g = 0; g < group; ++g) {
-      float* o = out + g * head_dim;
-      const auto vw = hn::Set(df, weight[g]);
-      size_t i = 0;
-      for (; i + lanes <= head_dim; i += lanes) round_store(o, i, hn::MulAdd(hn::Load(df, row + i), vw, hn::LoadU(df, o + i)));
-      for (; i < head_dim; ++i) o[i] = HalfToFloat(FloatToHalf(o[i] + row[i] * weight[g]));
-    }
-  }
-  for (size_t g = 0; g < group; ++g) {
-    const float inv = sum[g] == 0.0f ? 0.0f : 1.0f / sum[g];
-    for (size_t i = 0; i < head_dim; ++i) out[g * head_dim + i] *= inv;
-  }
-}
-
 // int16 lanes covering at most one 32-element legacy block: full vectors on AVX2/AVX-512, several
 // steps per block on 128-bit targets, one lane at a time on EMU128/scalar.
 using D16 = hn::CappedTag<int16_t, quant::kLegacyBlock>;
@@ -229,7 +161,6 @@ namespace citadel::kernels {
 
 HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF16Impl);
-HWY_EXPORT(AttentionGroupImpl);
 HWY_EXPORT(DotQ8_0Impl);
 HWY_EXPORT(DotQ4_0Impl);
 HWY_EXPORT(ActiveTargetImpl);
@@ -242,16 +173,6 @@ float DotF32(std::span<const float> w, std::span<const float> x) {
 float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x) {
   CITADEL_CHECK(w_f16.size() == x.size());
   return HWY_DYNAMIC_DISPATCH(DotF16Impl)(w_f16.data(), x.data(), w_f16.size());
-}
-
-void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
-                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> state, std::span<float> out) {
-  CITADEL_CHECK(group > 0 && group <= kMaxAttentionGroup && q.size() % group == 0 &&
-                q.size() / group <= kMaxAttentionHeadDim);
-  CITADEL_CHECK(k_rows.size() == v_rows.size() && state.size() >= 2 * group && out.size() == q.size() &&
-                !k_rows.empty());
-  HWY_DYNAMIC_DISPATCH(AttentionGroupImpl)(q.data(), group, k_rows.data(), v_rows.data(), k_rows.size(),
-                                           q.size() / group, scale, state.data(), out.data());
 }
 
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8) {

@@ -25,16 +25,6 @@ float DotF32(std::span<const float> w, std::span<const float> x);
 // w holds IEEE binary16 bits.
 float DotF16(std::span<const uint16_t> w_f16, std::span<const float> x);
 
-// Attention of `group` query heads sharing one KV head: q and out are [group][head_dim], each K and
-// V row holds head_dim F16 values (head_dim <= kMaxAttentionHeadDim, group <= kMaxAttentionGroup),
-// state is scratch of at least 2 * group floats (running maximum and sum per head).
-// out_g = softmax(q_g . K^T * scale) V, computed as llama.cpp's CPU flash attention does for an F16
-// cache (see dot.cpp).
-inline constexpr size_t kMaxAttentionHeadDim = 512;
-inline constexpr size_t kMaxAttentionGroup = 64;
-void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
-                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> state, std::span<float> out);
-
 float DotQ8_0(std::span<const quant::BlockQ8_0> w, std::span<const quant::BlockQ8_0> x_q8);
 float DotQ4_0(std::span<const quant::BlockQ4_0> w, std::span<const quant::BlockQ8_0> x_q8);
 float DotQ4_K(std::span<const quant::BlockQ4_K> w, std::span<const quant::BlockQ8_K> x_q8);

@@ -46,9 +46,4 @@ void Rope(std::span<float> head, const RopeAngles& angles, bool neox) {
   }
 }
 
-void SwiGlu(std::span<float> gate, std::span<const float> up) {
-  CITADEL_CHECK(gate.size() == up.size());
-  for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
-
 }  // namespace citadel::kernels

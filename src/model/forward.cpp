@@ -6,7 +6,7 @@
 
 #include "core/check.h"
 #include "core/float16.h"
-#include "kernels/dot.h"
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "quant/quant.h"

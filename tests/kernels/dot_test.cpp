@@ -10,11 +10,9 @@
 #include "kernels/dot.h"
 
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <random>
 #include <span>
 #include <string>
@@ -23,6 +21,7 @@
 
 #include "core/float16.h"
 #include "kernels/dot_reference.h"
+#include "kernels/for_each_target.h"
 #include "quant/quant.h"
 #include "testing/random.h"
 
@@ -39,19 +38,7 @@ void ExpectClose(float got, const reference::DotResult& want) {
   EXPECT_NEAR(got, want.dot, kRelTol * want.abs_sum) << "abs_sum " << want.abs_sum;
 }
 
-// Runs fn once per target this library was built for and the CPU supports (EMU128, SSSE3, SSE4,
-// AVX2, AVX3 on a recent x86), then restores normal dispatch.
-void ForEachTarget(const std::function<void()>& fn) {
-  const auto targets = KernelTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const int64_t target : targets) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    ASSERT_EQ(ActiveKernelTarget(), target) << "dispatch did not follow the test mock";
-    fn();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
+using testing::ForEachTarget;
 
 template <class Block>
 std::vector<Block> QuantizeTo(TensorType type, std::span<const float> x) {
