@@ -114,6 +114,7 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
       ->delimiter(',');
   bench->add_option("--prefix-cache", engine_args->prefix_tokens,
                     "time to first token after an N-token prefix, uncached vs cached");
+  bench->add_option("--kv-type", engine_args->kv_type, "KV cache type of --parallel and --prefix-cache: f16 (default) or q8_0");
   bench->callback([args, engine_args, &exit_code] {
     if (engine_args->parallel.empty() && engine_args->prefix_tokens == 0) {
       exit_code = Bench(*args);

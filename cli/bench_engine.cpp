@@ -115,6 +115,8 @@ int BenchParallel(const EngineBenchArgs& a) {
   for (const int n : a.parallel) {
     if (n < 1 || n > 4096) return Fail(fmt::format("--parallel {} is outside [1, 4096]", n));
   }
+  const auto kv_type = model::ParseKvType(a.kv_type);
+  if (!kv_type) return Fail(kv_type.error().Wrap("--kv-type").message);
   auto loaded = Load(a.model);
   if (!loaded) return Fail(loaded.error().message);
   const int32_t vocab = loaded->model.hparams().n_vocab;
@@ -124,6 +126,7 @@ int BenchParallel(const EngineBenchArgs& a) {
     const int64_t per_request = a.prompt_tokens + a.gen_tokens;
     const engine::EngineOptions options{.threads = a.threads,
                                         .kv_tokens = static_cast<int>(std::min<int64_t>(streams * (per_request + 16), 1 << 30)),
+                                        .kv_type = *kv_type,
                                         .max_batch_tokens = 512,
                                         .max_running = streams,
                                         .max_context = static_cast<int>(per_request)};
@@ -170,12 +173,15 @@ int BenchParallel(const EngineBenchArgs& a) {
 
 int BenchPrefixCache(const EngineBenchArgs& a) {
   if (a.prefix_tokens < 1 || a.repetitions < 1 || a.threads < 0) return Fail("--prefix-cache needs N >= 1 and -r >= 1");
+  const auto kv_type = model::ParseKvType(a.kv_type);
+  if (!kv_type) return Fail(kv_type.error().Wrap("--kv-type").message);
   auto loaded = Load(a.model);
   if (!loaded) return Fail(loaded.error().message);
   const int32_t vocab = loaded->model.hparams().n_vocab;
   constexpr int kSuffix = 24;
   const engine::EngineOptions options{.threads = a.threads,
                                       .kv_tokens = 4 * (a.prefix_tokens + kSuffix + 32),
+                                      .kv_type = *kv_type,
                                       .max_batch_tokens = 512,
                                       .max_running = 4,
                                       .max_context = a.prefix_tokens + kSuffix + 1};

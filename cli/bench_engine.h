@@ -16,6 +16,7 @@ struct EngineBenchArgs {
   bool json = false;
   std::vector<int> parallel;  // stream counts
   int prefix_tokens = 0;      // > 0: the prefix-cache benchmark
+  std::string kv_type = "f16";
 };
 
 // N requests of distinct random prompts, end-of-generation ignored, submitted at once, for each N.

@@ -33,6 +33,7 @@ struct RunArgs {
   engine::SamplingParams sampling{.temperature = 0.0f, .seed = 0};  // greedy unless asked
   int threads = 0;
   int batch = 512;
+  std::string kv_type = "f16";
   bool chat = false;
   bool json = false;
 };
@@ -84,6 +85,8 @@ int Run(const RunArgs& a) {
   if (a.threads < 0) return Fail("--threads must be >= 1");
   if (a.batch < 1) return Fail("--batch must be >= 1");
   if (a.parallel < 1) return Fail("--parallel must be >= 1");
+  const auto kv_type = model::ParseKvType(a.kv_type);
+  if (!kv_type) return Fail(kv_type.error().Wrap("--kv-type").message);
   std::vector<std::string> prompts = a.prompts;
   if (!a.prompts_file.empty()) {
     std::ifstream in(a.prompts_file);
@@ -114,6 +117,7 @@ int Run(const RunArgs& a) {
   for (size_t i = 0; i < n; ++i) kv_tokens += static_cast<int64_t>(encoded[i % encoded.size()].size()) + a.max_tokens + 16;
   engine::EngineOptions options{.threads = a.threads,
                                 .kv_tokens = static_cast<int>(std::min<int64_t>(kv_tokens, 1 << 30)),
+                                .kv_type = *kv_type,
                                 .max_batch_tokens = a.batch,
                                 .max_running = static_cast<int>(n)};
   auto engine = engine::Engine::Create(*model, *tok, options);
@@ -245,6 +249,7 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   run->add_option("--seed", sampling.seed, "random seed for sampling (default 0)");
   run->add_option("--threads,-t", args->threads, "threads (default: physical cores)");
   run->add_option("--batch", args->batch, "tokens per forward pass (default 512)");
+  run->add_option("--kv-type", args->kv_type, "KV cache type: f16 (default) or q8_0");
   run->add_flag("--chat", args->chat, "wrap the prompt as a user message in the model's chat template");
   run->add_flag("--json", args->json, "print one JSON object (tokens, text, speeds) instead of the text");
   run->callback([args, &exit_code] { exit_code = Run(*args); });

@@ -25,7 +25,7 @@ namespace {
 
 struct ServeArgs {
   std::string config_file;
-  std::optional<std::string> model, model_id, host, kv_memory;
+  std::optional<std::string> model, model_id, host, kv_memory, kv_type;
   std::optional<int> port, threads, parallel;
   bool insecure_no_auth = false;
 };
@@ -46,6 +46,11 @@ Result<server::ServeConfig> Resolve(const ServeArgs& a) {
     auto bytes = server::ParseSize(*a.kv_memory);
     if (!bytes) return bytes.error().Wrap("--kv-memory");
     c.kv_memory_bytes = *bytes;
+  }
+  if (a.kv_type) {
+    auto type = model::ParseKvType(*a.kv_type);
+    if (!type) return type.error().Wrap("--kv-type");
+    c.kv_type = *type;
   }
   CITADEL_RETURN_IF_ERROR(server::Validate(c));
   if (c.model_path.empty()) return Err("no model: give --model FILE or [model] path in the config");
@@ -148,6 +153,7 @@ int Serve(const ServeArgs& args) {
   auto engine = engine::Engine::Create(*model, *tok,
                                        {.threads = c.threads,
                                         .kv_memory_bytes = c.kv_memory_bytes,
+                                        .kv_type = c.kv_type,
                                         .max_batch_tokens = c.max_batch_tokens,
                                         .max_running = c.parallel,
                                         .max_waiting = static_cast<size_t>(c.max_queue)});
@@ -190,9 +196,10 @@ int Serve(const ServeArgs& args) {
   auto http = server::HttpServer::Start(c.host, static_cast<uint16_t>(c.port), c.limits,
                                         [&routes](server::Exchange& ex) { return routes.Handle(ex); }, c.tls);
   if (!http) return Fail(http.error().message);
-  std::fprintf(stderr, "citadel: serving %s as '%s' on %s://%s:%u (%d threads, context %d, %d KV blocks)\n",
+  std::fprintf(stderr, "citadel: serving %s as '%s' on %s://%s:%u (%d threads, context %d, %d KV blocks of %s)\n",
                c.model_path.c_str(), c.model_id.c_str(), c.tls.enabled() ? "https" : "http", c.host.c_str(),
-               (*http)->port(), (*engine)->Stats().threads, (*engine)->max_context(), (*engine)->Stats().kv_blocks_total);
+               (*http)->port(), (*engine)->Stats().threads, (*engine)->max_context(), (*engine)->Stats().kv_blocks_total,
+               std::string(model::Name(c.kv_type)).c_str());
   for (const std::string& w : warnings) {
     const bool loud = c.allow_unauthenticated_remote && !(*guard)->authentication_required();
     std::fprintf(stderr, "citadel: %s%s\n", loud ? "WARNING: " : "", w.c_str());
@@ -226,6 +233,7 @@ void AddServeCommands(CLI::App& app, int& exit_code) {
   serve->add_option("--port,-p", args->port, "listen port (default 8080; 0 picks a free one)");
   serve->add_option("--threads,-t", args->threads, "inference threads (default: physical cores)");
   serve->add_option("--kv-memory", args->kv_memory, "KV cache size, e.g. 2GiB (default: 1 GiB or less)");
+  serve->add_option("--kv-type", args->kv_type, "KV cache type: f16 (default) or q8_0 (about twice the tokens per byte)");
   serve->add_option("--parallel", args->parallel, "sequences generated at once (default 64)");
   serve->add_flag("--insecure-no-auth", args->insecure_no_auth,
                   "allow a non-loopback --host without authentication (anyone who can connect can use the model)");

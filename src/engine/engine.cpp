@@ -130,7 +130,7 @@ struct Engine::State {
 namespace {
 
 Result<int64_t> PoolTokens(const model::HParams& h, const EngineOptions& o) {
-  const auto per_token = static_cast<int64_t>(model::KvCache::BytesPerToken(h));
+  const auto per_token = static_cast<int64_t>(model::KvCache::BytesPerToken(h, o.kv_type));
   if (o.kv_memory_bytes > 0) return o.kv_memory_bytes / per_token;
   if (o.kv_tokens > 0) return o.kv_tokens;
   const int64_t context = h.n_ctx > 0 ? h.n_ctx : kDefaultContext;
@@ -153,13 +153,13 @@ Result<std::unique_ptr<Engine>> Engine::Create(const model::Model& model, const 
   const int64_t blocks = pool_tokens / o.block_tokens;
   if (blocks < 1) {
     return Err("engine: the KV pool holds {} tokens, less than one block of {} ({} bytes per token)", pool_tokens,
-               o.block_tokens, model::KvCache::BytesPerToken(h));
+               o.block_tokens, model::KvCache::BytesPerToken(h, o.kv_type));
   }
   if (blocks > (int64_t{1} << 30)) return Err("engine: a KV pool of {} blocks is too large", blocks);
   const int64_t capacity = blocks * o.block_tokens;
   int64_t context = o.max_context > 0 ? o.max_context : (h.n_ctx > 0 ? h.n_ctx : capacity);
   context = std::min(context, capacity);
-  CITADEL_ASSIGN_OR_RETURN(auto cache, model::KvCache::Create(h, static_cast<int>(blocks), o.block_tokens));
+  CITADEL_ASSIGN_OR_RETURN(auto cache, model::KvCache::Create(h, static_cast<int>(blocks), o.block_tokens, o.kv_type));
   const int threads = o.threads > 0 ? o.threads : ThreadPool::DefaultThreadCount();
   auto state = std::make_unique<State>(model, tokenizer, o, threads, std::move(cache), static_cast<int>(context));
   CITADEL_ASSIGN_OR_RETURN(state->forward, model::Forward::Create(model, state->pool, o.max_batch_tokens,

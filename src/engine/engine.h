@@ -20,6 +20,7 @@
 #include "core/result.h"
 #include "engine/logits_processor.h"
 #include "engine/sampler.h"
+#include "model/kv_cache.h"
 #include "engine/sampling_params.h"
 #include "engine/stop_checker.h"
 
@@ -43,6 +44,7 @@ struct EngineOptions {
   int64_t kv_memory_bytes = 0;    // KV pool size; 0 = kv_tokens, or a default of 1 GiB
   int kv_tokens = 0;              // KV pool size in tokens when kv_memory_bytes is 0
   int block_tokens = 16;          // tokens per KV block
+  model::KvType kv_type = model::KvType::kF16;  // Q8_0 holds about twice the tokens in the same memory
   int max_batch_tokens = 512;     // tokens per step (decode tokens + prefill chunks)
   int max_running = 64;           // sequences in the running batch
   int max_context = 0;            // per request (prompt + output); 0 = the model's, capped by the pool

@@ -12,6 +12,7 @@
 
 #include "core/float16.h"
 #include "kernels/attention.h"
+#include "quant/blocks.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace citadel::kernels {
@@ -48,20 +49,35 @@ HWY_INLINE float HeadDot(const float* HWY_RESTRICT k, const float* HWY_RESTRICT 
 // the running maximum decides for each position which exponential it needs (the maxima depend on
 // the scores alone), the exponentials are taken a vector at a time, and each slice of a head's
 // accumulator stays in a register across the block's positions.
-void AttentionGroupImpl(const float* HWY_RESTRICT q, size_t group, const uint16_t* const* k_rows,
-                        const uint16_t* const* v_rows, size_t length, size_t head_dim, float scale,
+void AttentionGroupImpl(const float* HWY_RESTRICT q, size_t group, bool q8_0, const std::byte* const* k_rows,
+                        const std::byte* const* v_rows, size_t length, size_t head_dim, float scale,
                         float* HWY_RESTRICT state, float* HWY_RESTRICT out) {
   const hn::ScalableTag<float> df;
   const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const hn::Rebind<int8_t, decltype(df)> d8;
+  const hn::Rebind<int32_t, decltype(df)> di;
   const size_t lanes = hn::Lanes(df);
   HWY_ALIGN float rows[kBlock * kMaxAttentionHeadDim];
-  const auto to_floats = [&](const uint16_t* const* src, size_t count) {
+  const auto to_floats = [&](const std::byte* const* src, size_t count) {
     for (size_t j = 0; j < count; ++j) {
-      const auto* h = reinterpret_cast<const hwy::float16_t*>(src[j]);
       float* row = rows + j * head_dim;
+      if (q8_0) {
+        // lanes divides the 32 values of a block on every target (a power of two up to 16).
+        const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(src[j]);
+        for (size_t b = 0; b < head_dim / quant::kLegacyBlock; ++b) {
+          const auto d = hn::Set(df, HalfToFloat(blocks[b].d));
+          for (size_t i = 0; i < quant::kLegacyBlock; i += lanes) {
+            const auto values = hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, blocks[b].qs + i)));
+            hn::StoreU(hn::Mul(values, d), df, row + b * quant::kLegacyBlock + i);
+          }
+        }
+        continue;
+      }
+      const auto* bits = reinterpret_cast<const uint16_t*>(src[j]);
+      const auto* h = reinterpret_cast<const hwy::float16_t*>(bits);
       size_t i = 0;
       for (; i + lanes <= head_dim; i += lanes) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, h + i)), df, row + i);
-      for (; i < head_dim; ++i) row[i] = HalfToFloat(src[j][i]);
+      for (; i < head_dim; ++i) row[i] = HalfToFloat(bits[i]);
     }
   };
   // Rounds to F16 (to nearest even) and back, as storing the accumulator to F16 would.
@@ -156,14 +172,15 @@ namespace citadel::kernels {
 
 HWY_EXPORT(AttentionGroupImpl);
 
-void AttentionGroup(std::span<const float> q, size_t group, std::span<const uint16_t* const> k_rows,
-                    std::span<const uint16_t* const> v_rows, float scale, std::span<float> state, std::span<float> out) {
+void AttentionGroup(std::span<const float> q, size_t group, KvRowFormat format, std::span<const std::byte* const> k_rows,
+                    std::span<const std::byte* const> v_rows, float scale, std::span<float> state, std::span<float> out) {
   CITADEL_CHECK(group > 0 && group <= kMaxAttentionGroup && q.size() % group == 0 &&
                 q.size() / group <= kMaxAttentionHeadDim);
+  CITADEL_CHECK(format == KvRowFormat::kF16 || (q.size() / group) % quant::kLegacyBlock == 0);
   CITADEL_CHECK(k_rows.size() == v_rows.size() && state.size() >= 2 * group && out.size() == q.size() &&
                 !k_rows.empty());
-  HWY_DYNAMIC_DISPATCH(AttentionGroupImpl)(q.data(), group, k_rows.data(), v_rows.data(), k_rows.size(),
-                                           q.size() / group, scale, state.data(), out.data());
+  HWY_DYNAMIC_DISPATCH(AttentionGroupImpl)(q.data(), group, format == KvRowFormat::kQ8_0, k_rows.data(), v_rows.data(),
+                                           k_rows.size(), q.size() / group, scale, state.data(), out.data());
 }
 
 }  // namespace citadel::kernels

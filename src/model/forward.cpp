@@ -41,11 +41,23 @@ size_t TokenGrain(size_t n) { return std::max<size_t>(1, n / 8); }
 // Elements per chunk of an element-wise section (a multiple of a cache line of floats).
 constexpr size_t kElementGrain = 16 * 1024;
 
+// One token's K or V values (kv_dim floats) into its cache slot, in the cache's type.
+void StoreKv(const KvCache& cache, std::span<const float> values, std::byte* slot) {
+  if (cache.type() == KvType::kF16) {
+    auto* bits = reinterpret_cast<uint16_t*>(slot);
+    for (size_t i = 0; i < values.size(); ++i) bits[i] = FloatToHalf(values[i]);
+    return;
+  }
+  const size_t bytes = values.size() / quant::kLegacyBlock * sizeof(quant::BlockQ8_0);
+  CITADEL_CHECK_MSG(quant::Quantize(gguf::TensorType::kQ8_0, values, std::span(slot, bytes)).has_value(),
+                    "the cache checked that heads are whole Q8_0 blocks");
+}
+
 // Per-worker scratch, so parallel sections share nothing they write.
 struct WorkerScratch {
   std::vector<float> row;      // dequantized weight rows (kGemmRowChunk of the widest)
   std::vector<float> scores;   // [2][group]: attention's running maximum and sum per query head
-  std::vector<const uint16_t*> k_rows, v_rows;  // [max_context]
+  std::vector<const std::byte*> k_rows, v_rows;  // [max_context]
 };
 
 }  // namespace
@@ -178,10 +190,8 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
       }
       for (float& value : qt) value = HalfToFloat(FloatToHalf(value));
       const size_t slot = slot_of(t, batch.positions[t]);
-      uint16_t* k_cache = cache.K(layer, slot);
-      uint16_t* v_cache = cache.V(layer, slot);
-      for (size_t i = 0; i < KV; ++i) k_cache[i] = FloatToHalf(kt[i]);
-      for (size_t i = 0; i < KV; ++i) v_cache[i] = FloatToHalf(vt[i]);
+      StoreKv(cache, kt, cache.K(layer, slot));
+      StoreKv(cache, vt, cache.V(layer, slot));
     }
   });
 
@@ -189,11 +199,12 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
   // share that KV head (grouped-query attention) and are computed together.
   const size_t kv_heads = static_cast<size_t>(h.n_head_kv), group = static_cast<size_t>(h.n_head / h.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
+  const auto format = cache.type() == KvType::kQ8_0 ? kernels::KvRowFormat::kQ8_0 : kernels::KvRowFormat::kF16;
   pool.ParallelFor(n * kv_heads, 2, [&](size_t begin, size_t end, int worker) {
     WorkerScratch& s = scratch[static_cast<size_t>(worker)];
     for (size_t item = begin; item < end; ++item) {
       const size_t t = item / kv_heads, kv_head = item % kv_heads;
-      const size_t kv_offset = kv_head * D;
+      const size_t kv_offset = kv_head * cache.head_bytes();
       const auto length = static_cast<size_t>(batch.positions[t]) + 1;
       for (size_t p = 0; p < length; ++p) {
         const size_t slot = slot_of(t, static_cast<int32_t>(p));
@@ -201,9 +212,9 @@ void Forward::State::Layer(int layer, const Batch& batch, KvCache& cache) {
         s.v_rows[p] = cache.V(layer, slot) + kv_offset;
       }
       const size_t q_offset = t * Q + kv_head * group * D;
-      kernels::AttentionGroup(std::span(q).subspan(q_offset, group * D), group,
-                              std::span<const uint16_t* const>(s.k_rows).first(length),
-                              std::span<const uint16_t* const>(s.v_rows).first(length), scale, s.scores,
+      kernels::AttentionGroup(std::span(q).subspan(q_offset, group * D), group, format,
+                              std::span<const std::byte* const>(s.k_rows).first(length),
+                              std::span<const std::byte* const>(s.v_rows).first(length), scale, s.scores,
                               std::span(att).subspan(q_offset, group * D));
     }
   });

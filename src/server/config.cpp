@@ -95,6 +95,12 @@ const std::map<std::string, Setter>& Keys() {
          CITADEL_ASSIGN_OR_RETURN(c.kv_memory_bytes, ParseSize(*n.value<std::string>()));
          return Ok();
        }},
+      {"engine.kv_type",
+       [](const toml::node& n, ServeConfig& c) -> Result<void> {
+         if (!n.is_string()) return Err("must be \"f16\" or \"q8_0\"");
+         CITADEL_ASSIGN_OR_RETURN(c.kv_type, model::ParseKvType(*n.value<std::string>()));
+         return Ok();
+       }},
       {"engine.parallel", Int(&ServeConfig::parallel)},
       {"engine.max_batch_tokens", Int(&ServeConfig::max_batch_tokens)},
       {"engine.max_queue", Int(&ServeConfig::max_queue)},

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "model/kv_cache.h"
 #include "server/access_config.h"
 #include "server/audit_writer.h"
 #include "server/http_server.h"
@@ -28,6 +29,7 @@ struct ServeConfig {
   ServerLimits limits;
   int threads = 0;               // [engine] inference threads; 0 = physical cores
   int64_t kv_memory_bytes = 0;   // [engine] kv_memory; 0 = engine default
+  model::KvType kv_type = model::KvType::kF16;  // [engine] kv_type: "f16" or "q8_0"
   int parallel = 64;             // [engine] running sequences
   int max_batch_tokens = 512;    // [engine]
   int max_queue = 1024;          // [engine] waiting requests before 429

@@ -101,10 +101,30 @@ TEST_F(RunCommandTest, ParallelRunsEveryRequestThroughTheEngineWithSoloOutputs) 
   EXPECT_NE(text.err.find("aggregate generation"), std::string::npos) << text.err;
 }
 
+TEST_F(RunCommandTest, AQ8_0KvCacheIsBatchInvariantToo) {
+  // Q8_0 rows need heads of whole 32-value blocks; the default test model's are 16 wide.
+  const std::string wide = (dir_ / "wide.gguf").string();
+  tools::ModelSpec spec;
+  spec.n_vocab = 400;
+  spec.n_embd = 128;
+  ASSERT_TRUE(tools::WriteRandomModel(spec, wide));
+  const auto refused = Citadel("run -n 2 --kv-type q8_0 -p x -m " + ShellQuote(model_));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("multiple of 32"), std::string::npos) << refused.err;
+  const std::string base = "run --json -n 10 --kv-type q8_0 -m " + ShellQuote(wide);
+  const auto solo = Citadel(base + " -p " + ShellQuote("the model"));
+  ASSERT_EQ(solo.exit_code, 0) << solo.err;
+  const auto r = Citadel(base + " --parallel 4 --batch 16 -p " + ShellQuote("the model"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  ASSERT_EQ(out["requests"].size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(out["requests"][i]["tokens"], json::parse(solo.out)["tokens"]) << "request " << i;
+}
+
 TEST_F(RunCommandTest, BadInputIsAOneLineError) {
   for (const std::string& args : std::vector<std::string>{"run -m /nonexistent.gguf -p x", "run -m " + ShellQuote(model_) + " -p x -n -1",
                                  "run -m " + ShellQuote(model_) + " -p x --temp -1", "run -m " + ShellQuote(model_) + " -p x --top-p 0",
-                                 "run -m " + ShellQuote(model_) + " -p x -n 100000", "run -m " + ShellQuote(model_) + " -p x --parallel 0",
+                                 "run -m " + ShellQuote(model_) + " -p x -n 100000", "run -m " + ShellQuote(model_) + " -p x --parallel 0", "run -m " + ShellQuote(model_) + " -p x --kv-type q4_0",
                                  "run -m " + ShellQuote(model_), "run -m " + ShellQuote(model_) + " --prompts-file /nonexistent"}) {
     const auto r = Citadel(args);
     EXPECT_NE(r.exit_code, 0) << args;

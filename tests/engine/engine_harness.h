@@ -83,7 +83,7 @@ inline std::vector<Request> Copy(const std::vector<Request>& requests) {
 inline void ExpectBatchInvariant(const model::Model& model, const tokenizer::Tokenizer& tokenizer,
                                  const EngineOptions& batched) {
   const std::vector<Request> requests = Mixed();
-  EngineOptions solo_options{.threads = 2};
+  EngineOptions solo_options{.threads = 2, .kv_type = batched.kv_type};
   auto solo_engine = Engine::Create(model, tokenizer, solo_options);
   ASSERT_TRUE(solo_engine) << solo_engine.error().message;
   std::vector<Outcome> solo;

@@ -74,6 +74,23 @@ TEST(Engine, PreemptionWhenTheKvPoolIsTooSmallKeepsOutputsIdentical) {
   testing::ExpectBatchInvariant(m.model, m.tokenizer, {.threads = 2, .kv_tokens = 512, .max_batch_tokens = 128, .max_running = 32});
 }
 
+TEST(Engine, AQ8_0KvCacheKeepsOutputsBatchInvariantUnderPreemption) {
+  const Loaded m = Load("qwen2", gguf::TensorType::kQ4_0);
+  testing::ExpectBatchInvariant(m.model, m.tokenizer,
+                                {.threads = 2, .kv_tokens = 512, .kv_type = model::KvType::kQ8_0, .max_batch_tokens = 128, .max_running = 32});
+}
+
+TEST(Engine, AQ8_0KvCacheHoldsAlmostTwiceTheTokensInTheSameMemory) {
+  const Loaded m = Load("llama", gguf::TensorType::kQ8_0);
+  constexpr int64_t kBytes = 8 << 20;
+  auto f16 = Engine::Create(m.model, m.tokenizer, {.threads = 1, .kv_memory_bytes = kBytes});
+  auto q8 = Engine::Create(m.model, m.tokenizer, {.threads = 1, .kv_memory_bytes = kBytes, .kv_type = model::KvType::kQ8_0});
+  ASSERT_TRUE(f16 && q8);
+  // 64 bytes per 32 F16 values, 34 per Q8_0 block: 1.88 times the blocks.
+  const double ratio = static_cast<double>((*q8)->Stats().kv_blocks_total) / (*f16)->Stats().kv_blocks_total;
+  EXPECT_NEAR(ratio, 64.0 / 34.0, 0.01);
+}
+
 TEST(Engine, ASecondRequestWithTheSamePrefixReportsItCachedAndSkipsIt) {
   const Loaded m = Load("qwen3", gguf::TensorType::kQ8_0);
   auto engine = Engine::Create(m.model, m.tokenizer, {.threads = 2});

@@ -49,8 +49,8 @@ struct Sequence {
 };
 
 struct Runner {
-  Runner(const Model& m, int threads, int blocks = 64, int block_tokens = 4)
-      : pool(threads), cache(*KvCache::Create(m.hparams(), blocks, block_tokens)) {
+  Runner(const Model& m, int threads, KvType kv_type = KvType::kF16, int blocks = 64, int block_tokens = 4)
+      : pool(threads), cache(*KvCache::Create(m.hparams(), blocks, block_tokens, kv_type)) {
     forward = std::move(*Forward::Create(m, pool, 64, 128));
   }
   // Runs tokens of several sequences; returns logits of every token, in batch order.
@@ -135,21 +135,22 @@ INSTANTIATE_TEST_SUITE_P(Types, ForwardVsReference,
 // Continuous batching mixes sequences in one batch and splits prompts across steps; neither may
 // change a single bit of any token's logits, nor may the thread count. For every weight type with
 // integer tile kernels (legacy and K-quants): batches of 1, 5, 7, 13 and 20 tokens take the decode
-// dots and the tiles of every shape.
-class BatchInvariance : public ::testing::TestWithParam<TensorType> {};
+// dots and the tiles of every shape. Both KV cache types.
+class BatchInvariance : public ::testing::TestWithParam<std::tuple<TensorType, KvType>> {};
 
 TEST_P(BatchInvariance, LogitsDoNotDependOnBatchingOrThreads) {
-  const Model model = MakeModel("qwen2", GetParam());
+  const auto [weight_type, kv_type] = GetParam();
+  const Model model = MakeModel("qwen2", weight_type);
   const auto V = static_cast<size_t>(model.hparams().n_vocab);
   const std::vector<int32_t> other = {9, 8, 7, 6, 5, 4, 3};
 
-  Runner alone(model, 1);
+  Runner alone(model, 1, kv_type);
   const auto a = alone.Run(kPrompt, Iota(13), std::vector<int32_t>(13, 0), {{{0, 1, 2, 3}}});
-  Runner alone_other(model, 1);
+  Runner alone_other(model, 1, kv_type);
   const auto b = alone_other.Run(other, Iota(7), std::vector<int32_t>(7, 0), {{{0, 1}}});
 
   // Both sequences interleaved in one batch, three threads, other blocks.
-  Runner mixed(model, 3);
+  Runner mixed(model, 3, kv_type);
   std::vector<int32_t> tokens, positions, seqs;
   for (size_t i = 0; i < kPrompt.size(); ++i) {
     tokens.push_back(kPrompt[i]);
@@ -172,7 +173,7 @@ TEST_P(BatchInvariance, LogitsDoNotDependOnBatchingOrThreads) {
   }
 
   // The prompt in three steps (chunked prefill, then decode) gives the same last logits.
-  Runner chunked(model, 2);
+  Runner chunked(model, 2, kv_type);
   const std::vector<Sequence> table = {{{0, 1, 2, 3}}};
   (void)chunked.Run({kPrompt.begin(), kPrompt.begin() + 5}, Iota(5), std::vector<int32_t>(5, 0), table);
   (void)chunked.Run({kPrompt.begin() + 5, kPrompt.begin() + 12}, Iota(7, 5), std::vector<int32_t>(7, 0), table);
@@ -181,9 +182,52 @@ TEST_P(BatchInvariance, LogitsDoNotDependOnBatchingOrThreads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, BatchInvariance,
-                         ::testing::Values(TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0, TensorType::kQ4_K,
-                                           TensorType::kQ5_K, TensorType::kQ6_K),
-                         [](const auto& info) { return std::string(gguf::Name(info.param)); });
+                         ::testing::Combine(::testing::Values(TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0,
+                                                              TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K),
+                                            ::testing::Values(KvType::kF16, KvType::kQ8_0)),
+                         [](const auto& info) {
+                           return std::string(gguf::Name(std::get<0>(info.param))) + "_kv_" +
+                                  std::string(Name(std::get<1>(info.param)));
+                         });
+
+// A Q8_0 cache stores K and V with about 0.4% relative error per value; the logits of a prompt
+// stay close to those with the F16 cache (a random network amplifies differences, so the bound is
+// looser than the weights' own), and the cache takes 34 bytes per 32 values instead of 64.
+TEST(Forward, Q8_0CacheStaysCloseToF16) {
+  for (const std::string arch : {"llama", "qwen2", "qwen3"}) {
+    const Model model = MakeModel(arch, TensorType::kF16);
+    const auto V = static_cast<size_t>(model.hparams().n_vocab);
+    Runner f16(model, 2, KvType::kF16), q8(model, 2, KvType::kQ8_0);
+    const std::vector<Sequence> table = {{{3, 1, 4, 0}}};
+    const auto a = f16.Run(kPrompt, Iota(13), std::vector<int32_t>(13, 0), table);
+    const auto b = q8.Run(kPrompt, Iota(13), std::vector<int32_t>(13, 0), table);
+    for (size_t p = 0; p < kPrompt.size(); ++p) {
+      double dot = 0, na = 0, nb = 0;
+      for (size_t i = p * V; i < (p + 1) * V; ++i) {
+        dot += double{a[i]} * b[i];
+        na += double{a[i]} * a[i];
+        nb += double{b[i]} * b[i];
+      }
+      EXPECT_GE(dot / std::sqrt(na * nb), 0.999) << arch << " position " << p;
+    }
+    EXPECT_EQ(q8.cache.bytes() * 64, f16.cache.bytes() * 34) << arch;
+  }
+}
+
+TEST(Forward, Q8_0CacheNeedsWholeBlocksPerHead) {
+  HParams h;
+  h.n_layer = 1;
+  h.n_head = 4;
+  h.n_head_kv = 4;
+  h.head_dim = 40;
+  h.n_embd = 160;
+  auto cache = KvCache::Create(h, 4, 4, KvType::kQ8_0);
+  ASSERT_FALSE(cache);
+  EXPECT_NE(cache.error().message.find("multiple of 32"), std::string::npos) << cache.error().message;
+  EXPECT_TRUE(KvCache::Create(h, 4, 4, KvType::kF16));
+  EXPECT_FALSE(ParseKvType("q4_0"));
+  EXPECT_EQ(*ParseKvType("q8_0"), KvType::kQ8_0);
+}
 
 TEST(Forward, RejectsBadBatches) {
   const Model model = MakeModel("llama", TensorType::kQ8_0);

@@ -36,6 +36,7 @@ max_connections = 10
 read_timeout_seconds = 1.5
 [engine]
 kv_memory = "512MiB"
+kv_type = "q8_0"
 parallel = 8
 )"));
   ASSERT_TRUE(c) << c.error().message;
@@ -45,6 +46,7 @@ parallel = 8
   EXPECT_EQ(c->limits.max_connections, 10);
   EXPECT_EQ(c->limits.read_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(c->kv_memory_bytes, 512 << 20);
+  EXPECT_EQ(c->kv_type, model::KvType::kQ8_0);
   EXPECT_EQ(c->parallel, 8);
 }
 
@@ -54,6 +56,7 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
       {"[server]\nport = 70000\n", "server.port: 70000 is outside [0, 65535]"},
       {"[server]\nport = \"80\"\n", "server.port: must be an integer"},
       {"[engine]\nkv_memory = \"lots\"\n", "engine.kv_memory: 'lots' is not a size"},
+      {"[engine]\nkv_type = \"q4_0\"\n", "engine.kv_type: KV cache type 'q4_0' is not one of f16, q8_0"},
       {"[server]\nhost = \"0.0.0.0\"\n", "server.host: '0.0.0.0' is not a loopback address"},
       {"port = 1\n", "'port' must be a table"},
       {"[server\n", "citadel.toml:1:"}};
