@@ -6,6 +6,7 @@
 
 #include "core/check.h"
 #include "core/float16.h"
+#include "kernels/activation_rounding.h"
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
@@ -48,9 +49,9 @@ void StoreKv(const KvCache& cache, std::span<const float> values, std::byte* slo
     for (size_t i = 0; i < values.size(); ++i) bits[i] = FloatToHalf(values[i]);
     return;
   }
-  const size_t bytes = values.size() / quant::kLegacyBlock * sizeof(quant::BlockQ8_0);
-  CITADEL_CHECK_MSG(quant::Quantize(gguf::TensorType::kQ8_0, values, std::span(slot, bytes)).has_value(),
-                    "the cache checked that heads are whole Q8_0 blocks");
+  // As llama.cpp's CPU backend converts rows into a Q8_0 cache (its from_float for Q8_0).
+  kernels::QuantizeActivationsQ8_0(
+      values, std::span(reinterpret_cast<quant::BlockQ8_0*>(slot), values.size() / quant::kLegacyBlock));
 }
 
 // Per-worker scratch, so parallel sections share nothing they write.

@@ -5,6 +5,7 @@
 
 #include "core/float16.h"
 #include "kernels/activation_rounding.h"
+#include "kernels/attention_reference.h"
 #include "quant/quant.h"
 
 namespace citadel::model {
@@ -33,6 +34,8 @@ ReferenceForward::ReferenceForward(const Model& model, int max_positions)
   up_.resize(h.n_ff);
   const size_t cache = static_cast<size_t>(h.n_layer) * max_positions * h.kv_dim();
   k_cache_.resize(cache);
+  k_rows_.resize(static_cast<size_t>(max_positions));
+  v_rows_.resize(static_cast<size_t>(max_positions));
   v_cache_.resize(cache);
 }
 
@@ -122,30 +125,16 @@ Result<void> ReferenceForward::Step(int32_t token, int pos, std::span<float> log
     // arithmetic is llama.cpp's CPU flash attention over an F16 cache: one pass with a running
     // maximum and sum, the weighted sum of V kept in F16 and rounded after every step.
     for (int hd = 0; hd < h.n_head; ++hd) {
-      const float* q = q_.data() + hd * h.head_dim;
-      const int kv_head = hd / group;
-      float* out = out_.data() + hd * h.head_dim;
-      std::fill(out, out + h.head_dim, 0.0f);
-      float max_score = -INFINITY, total = 0.0f;
+      const size_t offset = static_cast<size_t>(hd / group * h.head_dim);
       for (int t = 0; t <= pos; ++t) {
-        const float* k = k_cache + static_cast<size_t>(t) * kv_dim + kv_head * h.head_dim;
-        const float* v = v_cache + static_cast<size_t>(t) * kv_dim + kv_head * h.head_dim;
-        double dot = 0;
-        for (int i = 0; i < h.head_dim; ++i) dot += double{q[i]} * k[i];
-        const float score = static_cast<float>(dot) * inv_sqrt_d;
-        float ms = 1.0f, vs = 1.0f;
-        if (score > max_score) {
-          ms = std::exp(max_score - score);
-          max_score = score;
-          for (int i = 0; i < h.head_dim; ++i) out[i] = RoundToHalf(out[i] * ms);
-        } else {
-          vs = std::exp(score - max_score);
-        }
-        for (int i = 0; i < h.head_dim; ++i) out[i] = RoundToHalf(std::fma(v[i], vs, out[i]));
-        total = total * ms + vs;
+        k_rows_[static_cast<size_t>(t)] = k_cache + static_cast<size_t>(t) * kv_dim + offset;
+        v_rows_[static_cast<size_t>(t)] = v_cache + static_cast<size_t>(t) * kv_dim + offset;
       }
-      const float inv_total = 1.0f / total;
-      for (int i = 0; i < h.head_dim; ++i) out[i] *= inv_total;
+      const auto rows = static_cast<size_t>(pos) + 1;
+      kernels::reference::AttentionHead(std::span(q_).subspan(static_cast<size_t>(hd * h.head_dim), static_cast<size_t>(h.head_dim)),
+                                        std::span<const float* const>(k_rows_).first(rows),
+                                        std::span<const float* const>(v_rows_).first(rows), inv_sqrt_d,
+                                        std::span(out_).subspan(static_cast<size_t>(hd * h.head_dim), static_cast<size_t>(h.head_dim)));
     }
     MatVec(l.wo, out_, xb_);
     for (int i = 0; i < h.n_embd; ++i) x_[i] += xb_[i];

@@ -38,6 +38,7 @@ class ReferenceForward {
   std::vector<float> norm_w_;   // scratch: one dequantized norm/bias vector
   std::vector<float> x_rounded_;    // scratch: activations rounded as for the weights' dot type
   std::vector<float> k_cache_, v_cache_;  // [n_layer][max_positions][n_head_kv * head_dim]
+  std::vector<const float*> k_rows_, v_rows_;  // [max_positions]: one KV head's rows for attention
 };
 
 }  // namespace citadel::model

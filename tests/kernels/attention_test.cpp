@@ -1,7 +1,8 @@
 // AttentionGroup on every compiled Highway target, for F16 and Q8_0 rows, against two scalar twins
 // fed the rows' decoded values:
 // - llama.cpp's recurrence (running maximum, F16 accumulator rounded after every step), computed
-//   with double dot products and std::exp. The kernel differs from it only by float rounding of
+//   with double dot products and std::exp (reference::AttentionHead, which the reference forward
+//   pass uses too). The kernel differs from it only by float rounding of
 //   the scores and the vector exponential (1 ulp), each of which can flip an F16 rounding of the
 //   accumulator by one F16 ulp (2^-11 relative); a few such flips are allowed, a wrong lane,
 //   position or head is far outside.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/float16.h"
+#include "kernels/attention_reference.h"
 #include "kernels/for_each_target.h"
 #include "quant/quant.h"
 #include "testing/random.h"
@@ -77,24 +79,15 @@ double Score(const Case& c, size_t g, size_t t) {
 }
 
 std::vector<float> LlamaCppRecurrence(const Case& c) {
-  std::vector<float> out(c.group * c.head_dim, 0.0f);
+  std::vector<float> out(c.group * c.head_dim);
+  std::vector<const float*> k_rows, v_rows;
+  for (size_t t = 0; t < c.length; ++t) {
+    k_rows.push_back(c.kf[t].data());
+    v_rows.push_back(c.vf[t].data());
+  }
   for (size_t g = 0; g < c.group; ++g) {
-    float* o = out.data() + g * c.head_dim;
-    float max = -INFINITY, sum = 0.0f;
-    for (size_t t = 0; t < c.length; ++t) {
-      const auto s = static_cast<float>(Score(c, g, t));
-      float ms = 1.0f, vs = 1.0f;
-      if (s > max) {
-        ms = std::exp(max - s);
-        max = s;
-        for (size_t i = 0; i < c.head_dim; ++i) o[i] = RoundToHalf(o[i] * ms);
-      } else {
-        vs = std::exp(s - max);
-      }
-      for (size_t i = 0; i < c.head_dim; ++i) o[i] = RoundToHalf(std::fma(c.vf[t][i], vs, o[i]));
-      sum = sum * ms + vs;
-    }
-    for (size_t i = 0; i < c.head_dim; ++i) o[i] *= 1.0f / sum;
+    reference::AttentionHead(std::span(c.q).subspan(g * c.head_dim, c.head_dim), k_rows, v_rows, c.scale,
+                             std::span(out).subspan(g * c.head_dim, c.head_dim));
   }
   return out;
 }
