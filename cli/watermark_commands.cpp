@@ -43,6 +43,7 @@ Result<void> RunDetect(const DetectArgs& a) {
   const wm::WatermarkSettings settings{.gamma = a.gamma, .context_width = a.h, .scheme = scheme};
   CITADEL_RETURN_IF_ERROR(settings.Validate());
   if (a.tenants.empty()) return Err("--tenants needs at least one tenant id");
+  if (!(a.threshold > 0)) return Err("--threshold must be a positive z-score");
   CITADEL_ASSIGN_OR_RETURN(const wm::WatermarkKeys keys, wm::WatermarkKeys::Load(a.key_file));
   auto file = gguf::GgufFile::Open(a.model);
   if (!file) return file.error().Wrap(a.model);
@@ -67,6 +68,7 @@ Result<void> RunDetect(const DetectArgs& a) {
         {"scored", r.scored},
         {"repeated", r.repeated},
         {"threshold", r.threshold},
+        {"p_threshold", r.p_threshold},
         {"watermarked", r.watermarked()},
         {"tenant", r.best ? nlohmann::ordered_json(r.scores[*r.best].tenant) : nlohmann::ordered_json(nullptr)},
         {"key_id", r.best ? nlohmann::ordered_json(r.scores[*r.best].key_id) : nlohmann::ordered_json(nullptr)},
@@ -83,7 +85,8 @@ Result<void> RunDetect(const DetectArgs& a) {
     std::printf("%-20s %-16s %7lld %7lld %9.3f %12.3g\n", s.tenant.c_str(), s.key_id.c_str(),
                 static_cast<long long>(s.scored), static_cast<long long>(s.green), s.z, s.p_value);
   }
-  std::printf("verdict: %s (threshold z >= %g)\n", r.Verdict().c_str(), r.threshold);
+  std::printf("verdict: %s (threshold z >= %g, read as exact binomial p <= %.3g)\n", r.Verdict().c_str(), r.threshold,
+              r.p_threshold);
   return Ok();
 }
 
@@ -109,7 +112,7 @@ void AddWatermarkCommands(CLI::App& app, int& exit_code) {
   detect->add_option("--model", args->model, "GGUF model whose tokenizer produced the text")->required();
   detect->add_option("--key-file", args->key_file, "watermark master secret")->required();
   detect->add_option("--tenants", args->tenants, "candidate tenant ids, comma-separated")->required()->delimiter(',');
-  detect->add_option("--threshold", args->threshold, "z-score from which a text counts as watermarked (default 4)");
+  detect->add_option("--threshold", args->threshold, "z-score from which a text counts as watermarked, applied as its normal p-value to the exact binomial p-value (default 4)");
   detect->add_option("--gamma", args->gamma, "green fraction used when embedding (default 0.25)");
   detect->add_option("--h", args->h, "context width used when embedding (default 1)");
   detect->add_option("--scheme", args->scheme, "previous | minhash (default previous)");

@@ -83,6 +83,7 @@ Result<nlohmann::ordered_json> Watermarker::Detect(const nlohmann::json& request
       {"scored_tokens", report.scored},
       {"repeated_ngrams", report.repeated},
       {"threshold", threshold},
+      {"p_threshold", report.p_threshold},
       {"watermarked", report.watermarked()},
       {"tenant", report.best ? nlohmann::ordered_json(report.scores[*report.best].tenant) : nlohmann::ordered_json(nullptr)},
       {"verdict", report.Verdict()},

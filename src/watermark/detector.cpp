@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/math/special_functions/beta.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -40,6 +42,13 @@ double ZScore(int64_t green, int64_t scored, double gamma) {
 
 double PValue(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
+double BinomialTail(int64_t green, int64_t scored, double gamma) {
+  if (green <= 0) return 1.0;
+  if (green > scored) return 0.0;
+  // P(X >= k) for X ~ Binomial(n, p) is the regularized incomplete beta I_p(k, n - k + 1).
+  return boost::math::ibeta(static_cast<double>(green), static_cast<double>(scored - green + 1), gamma);
+}
+
 std::vector<size_t> DistinctScoredPositions(std::span<const int32_t> tokens, int context_width) {
   const size_t h = static_cast<size_t>(context_width);
   std::vector<size_t> positions;
@@ -65,20 +74,33 @@ DetectionReport Detect(std::span<const int32_t> tokens, std::span<const TenantKe
   report.scored = static_cast<int64_t>(positions.size());
   report.repeated = tokens.size() > h ? static_cast<int64_t>(tokens.size() - h) - report.scored : 0;
   report.threshold = threshold;
+  report.p_threshold = PValue(threshold);
   report.scores.reserve(keys.size());
+  // Distinct windows always give distinct seeds under kPrevious (SipHash of the whole window), but
+  // not under kMinHash, where only the minimising token counts: there the coin itself, Mix(seed,
+  // token), is what must not be counted twice.
+  const bool same_coin_possible = settings.scheme == Scheme::kMinHash && h > 1;
+  std::unordered_set<uint64_t> coins;
   for (const TenantKey& key : keys) {
-    KeyScore score{.tenant = key.tenant(), .key_id = key.key_id(), .scored = report.scored};
+    KeyScore score{.tenant = key.tenant(), .key_id = key.key_id()};
+    coins.clear();
     for (const size_t i : positions) {
       const uint64_t seed = ContextSeed(key, settings.scheme, tokens.subspan(i - h, h));
-      score.green += IsGreen(seed, tokens[i], green_below) ? 1 : 0;
+      const uint64_t coin = Mix(seed, static_cast<uint32_t>(tokens[i]));
+      if (same_coin_possible && !coins.insert(coin).second) continue;
+      ++score.scored;
+      score.green += coin < green_below ? 1 : 0;
     }
     score.z = ZScore(score.green, score.scored, settings.gamma);
-    score.p_value = score.scored > 0 ? PValue(score.z) : 1.0;
+    score.p_value = BinomialTail(score.green, score.scored, settings.gamma);
     report.scores.push_back(std::move(score));
   }
   for (size_t k = 0; k < report.scores.size(); ++k) {
-    if (report.scores[k].z < threshold) continue;
-    if (!report.best || report.scores[k].z > report.scores[*report.best].z) report.best = k;
+    const KeyScore& s = report.scores[k];
+    if (s.scored == 0 || s.p_value > report.p_threshold) continue;
+    const bool better = !report.best || s.p_value < report.scores[*report.best].p_value ||
+                        (s.p_value == report.scores[*report.best].p_value && s.z > report.scores[*report.best].z);
+    if (better) report.best = k;
   }
   return report;
 }

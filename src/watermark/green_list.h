@@ -11,8 +11,8 @@
 // PRF on its own: someone who learns the green list of one context may recover that context's
 // seed, but seeds of other contexts stay behind SipHash and the key.
 //
-// Embedding (processor.h) and detection (detector.h) both call ContextSeed and IsGreen, so they
-// agree bit for bit.
+// Embedding (processor.h) and detection (detector.h) both call ContextSeed and compare Mix against
+// GreenThreshold, so they agree bit for bit.
 
 #include <cstdint>
 #include <span>

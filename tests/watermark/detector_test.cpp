@@ -1,11 +1,15 @@
-// Detection: the z-test against hand-computed values, repeated n-grams scored once, the processor
-// and the detector agreeing on every green decision, and the verdict naming the best key.
+// Detection: z and the exact binomial p-value against independently computed values, the
+// threshold's false-positive rate holding on unmarked text, repeated n-grams (and, under min-hash,
+// repeated coins) scored once, the processor and the detector agreeing on every green decision, and
+// the verdict naming the best key.
 
 #include "watermark/detector.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "watermark/green_list.h"
@@ -27,6 +31,92 @@ TEST(ZScore, MatchesHandComputedValues) {
   EXPECT_DOUBLE_EQ(PValue(0.0), 0.5);
   EXPECT_NEAR(PValue(4.0), 3.167124e-5, 1e-10);
   EXPECT_NEAR(PValue(1.6448536), 0.05, 1e-8);
+}
+
+TEST(BinomialTail, MatchesIndependentlyComputedValues) {
+  // Values from summing C(n, k) p^k (1-p)^(n-k) with exact integers (Python's math.comb).
+  EXPECT_NEAR(BinomialTail(75, 200, 0.25), 6.152707236013115e-05, 1e-15);
+  EXPECT_NEAR(BinomialTail(77, 200, 0.25), 1.731921249520185e-05, 1e-16);
+  EXPECT_NEAR(BinomialTail(1, 1, 0.25), 0.25, 1e-15);
+  EXPECT_NEAR(BinomialTail(2, 4, 0.5), 11.0 / 16.0, 1e-15);
+  EXPECT_DOUBLE_EQ(BinomialTail(0, 10, 0.25), 1.0);
+  EXPECT_DOUBLE_EQ(BinomialTail(-3, 10, 0.25), 1.0);
+  EXPECT_DOUBLE_EQ(BinomialTail(11, 10, 0.25), 0.0);
+  // Far tails stay positive and ordered instead of cancelling to zero.
+  EXPECT_GT(BinomialTail(300, 1000, 0.25), 0.0);
+  EXPECT_LT(BinomialTail(301, 1000, 0.25), BinomialTail(300, 1000, 0.25));
+}
+
+// A text of n + 1 tokens whose n bigrams are all distinct, `green` of them green under `key`
+// (h = 1, previous): each next token is the smallest fresh id of the wanted colour.
+std::vector<int32_t> TextWithGreenCount(const TenantKey& key, int n, int green) {
+  const uint64_t below = GreenThreshold(0.25);
+  std::vector<int32_t> tokens = {0};
+  int32_t next_id = 1;
+  for (int i = 0; i < n; ++i) {
+    const bool want_green = i < green;
+    const uint64_t seed = ContextSeed(key, Scheme::kPrevious, std::span(tokens).last(1));
+    while (IsGreen(seed, next_id, below) != want_green) ++next_id;
+    tokens.push_back(next_id++);
+  }
+  return tokens;
+}
+
+TEST(Detect, FlagsOnTheExactTailNotOnTheNormalApproximation) {
+  const TenantKey key = WatermarkKeys(FixedMaster(5)).ForTenant("t");
+  const WatermarkSettings settings;
+  // 75 green of 200: z = 4.08, but P(Binomial(200, 0.25) >= 75) = 6.2e-5 is above PValue(4).
+  const DetectionReport near = Detect(TextWithGreenCount(key, 200, 75), std::span(&key, 1), settings, 4.0);
+  ASSERT_EQ(near.scores[0].scored, 200);
+  ASSERT_EQ(near.scores[0].green, 75);
+  EXPECT_GT(near.scores[0].z, 4.0);
+  EXPECT_NEAR(near.scores[0].p_value, 6.152707236013115e-05, 1e-12);
+  EXPECT_NEAR(near.p_threshold, PValue(4.0), 1e-15);
+  EXPECT_FALSE(near.watermarked());
+  // 77 green: p = 1.7e-5, flagged.
+  const DetectionReport over = Detect(TextWithGreenCount(key, 200, 77), std::span(&key, 1), settings, 4.0);
+  EXPECT_TRUE(over.watermarked());
+}
+
+TEST(Detect, UnmarkedTextIsFlaggedAtMostAtTheThresholdsRate) {
+  // Uniform random texts of 200 tokens under 10 keys at a threshold of z = 2.6 (nominal rate
+  // PValue(2.6) = 0.47%), low enough for 50,000 scorings to measure: the exact test flags 0.44% in
+  // expectation, where reading z >= 2.6 directly flags 0.68% (both from the binomial distribution).
+  const WatermarkKeys master(FixedMaster(6));
+  std::vector<TenantKey> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back(master.ForTenant("tenant-" + std::to_string(i)));
+  const WatermarkSettings settings;
+  std::mt19937_64 rng(2024);
+  std::uniform_int_distribution<int32_t> id(0, 31999);
+  int flagged = 0, z_over = 0, scorings = 0;
+  for (int text = 0; text < 5000; ++text) {
+    std::vector<int32_t> tokens(201);
+    for (int32_t& t : tokens) t = id(rng);
+    const DetectionReport report = Detect(tokens, keys, settings, 2.6);
+    for (const KeyScore& s : report.scores) {
+      ++scorings;
+      flagged += s.p_value <= report.p_threshold ? 1 : 0;
+      z_over += s.z >= 2.6 ? 1 : 0;
+    }
+  }
+  const double nominal = PValue(2.6), sigma = std::sqrt(nominal * (1 - nominal) / scorings);
+  EXPECT_LE(static_cast<double>(flagged) / scorings, nominal + 2 * sigma) << flagged << " of " << scorings;
+  EXPECT_GT(static_cast<double>(flagged) / scorings, nominal / 2) << "a test that never fires proves nothing";
+  // The normal reading is measurably above its nominal rate: what the exact tail corrects.
+  EXPECT_GT(static_cast<double>(z_over) / scorings, nominal + 3 * sigma) << z_over << " of " << scorings;
+}
+
+TEST(Detect, MinHashCountsOneCoinOnceEvenFromDifferentWindows) {
+  // h = 2, min-hash: windows (1, 2) and (2, 1) share their minimising token, hence their seed, so
+  // "1 2 3" and "2 1 3" are one coin although they are different n-grams.
+  const TenantKey key = WatermarkKeys(FixedMaster(7)).ForTenant("t");
+  const WatermarkSettings minhash{.context_width = 2, .scheme = Scheme::kMinHash};
+  const std::vector<int32_t> tokens = {1, 2, 3, 9, 2, 1, 3};
+  const DetectionReport report = Detect(tokens, std::span(&key, 1), minhash);
+  EXPECT_EQ(report.scored, 5);  // distinct n-grams
+  EXPECT_EQ(report.scores[0].scored, 4);
+  const WatermarkSettings previous{.context_width = 2, .scheme = Scheme::kPrevious};
+  EXPECT_EQ(Detect(tokens, std::span(&key, 1), previous).scores[0].scored, 5);
 }
 
 TEST(Detect, RepeatedNGramsAreScoredOnce) {

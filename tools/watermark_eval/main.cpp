@@ -46,6 +46,7 @@ struct Options {
   int threads = 2;
   uint64_t seed = 1;
   std::string human_text;
+  int human_chunks = 0;  // 0: as many as --generations
 };
 
 struct Loaded {
@@ -217,7 +218,8 @@ Result<std::vector<std::vector<int32_t>>> HumanChunks(const tokenizer::Tokenizer
   if (!in) return Err("cannot read '{}'", o.human_text);
   std::vector<std::vector<int32_t>> chunks;
   std::string line, text;
-  while (std::getline(in, line) && chunks.size() < static_cast<size_t>(o.generations)) {
+  const size_t wanted = static_cast<size_t>(o.human_chunks > 0 ? o.human_chunks : o.generations);
+  while (std::getline(in, line) && chunks.size() < wanted) {
     text += line + "\n";
     CITADEL_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tok.Encode(text, {.add_special = false}));
     if (ids.size() >= static_cast<size_t>(o.tokens)) {
@@ -234,6 +236,7 @@ Result<void> Run(const Options& o) {
   const wm::WatermarkSettings settings{.gamma = o.gamma, .delta = o.delta, .context_width = o.h, .scheme = scheme};
   CITADEL_RETURN_IF_ERROR(settings.Validate());
   if (o.generations < 1 || o.tokens < 2 || o.tenants < 1) return Err("--generations, --tokens and --tenants must be positive");
+  if (o.human_chunks < 0) return Err("--human-chunks must not be negative");
   const auto t0 = std::chrono::steady_clock::now();
   CITADEL_ASSIGN_OR_RETURN(const Loaded loaded, LoadModel(o.model));
   const int32_t vocab = loaded.tokenizer.vocab_size();
@@ -251,9 +254,10 @@ Result<void> Run(const Options& o) {
   CITADEL_ASSIGN_OR_RETURN(auto engine, engine::Engine::Create(loaded.model, loaded.tokenizer, eo));
 
   std::printf("## %s (vocabulary %d)\n\n", o.model.c_str(), vocab);
-  std::printf("%d generations x %d tokens per setting, %d tenant keys, gamma %.2f, delta %.1f, h %d, %s, threshold z >= %g, "
-              "%d threads\n\n",
-              o.generations, o.tokens, o.tenants, o.gamma, o.delta, o.h, o.scheme.c_str(), o.threshold, o.threads);
+  std::printf("%d generations x %d tokens per setting, %d tenant keys, gamma %.2f, delta %.1f, h %d, %s, threshold z >= %g "
+              "(exact binomial p <= %.3g), %d threads\n\n",
+              o.generations, o.tokens, o.tenants, o.gamma, o.delta, o.h, o.scheme.c_str(), o.threshold, wm::PValue(o.threshold),
+              o.threads);
   std::printf("| temperature | text | n | detected (z>=%g) | attributed to the right tenant | median z (true key) | green "
               "fraction | perplexity |\n|---|---|---|---|---|---|---|---|\n",
               o.threshold);
@@ -275,8 +279,8 @@ Result<void> Run(const Options& o) {
         std::printf("| %.1f | %s | %d | %.1f%% | %.1f%% | %.2f | %.3f | %s |\n", temperature, what, r.n, r.Pct(r.detected),
                     r.Pct(r.attributed), r.MedianZ(), green, ppl > 0 ? fmt::format("{:.2f}", ppl).c_str() : "");
       } else {
-        std::printf("| %.1f | %s | %d | %.1f%% (false positives) | - | %.2f (any key) | - | %s |\n", temperature, what, r.n,
-                    r.Pct(r.detected), r.MedianZ(), ppl > 0 ? fmt::format("{:.2f}", ppl).c_str() : "");
+        std::printf("| %.1f | %s | %d | %.1f%% (false positives: %d) | - | %.2f (any key) | - | %s |\n", temperature, what,
+                    r.n, r.Pct(r.detected), r.detected, r.MedianZ(), ppl > 0 ? fmt::format("{:.2f}", ppl).c_str() : "");
       }
     };
     auto same = [](const std::vector<int32_t>& t) { return t; };
@@ -299,8 +303,8 @@ Result<void> Run(const Options& o) {
     for (const auto& c : chunks) human.push_back({c, {}, 0});
     const Rates r = Score(human, keys, settings, o.threshold, false, [](const std::vector<int32_t>& t) { return t; });
     Rates sorted = r;
-    std::printf("| - | human text (%s) | %d | %.1f%% (false positives) | - | %.2f (any key) | - | |\n", o.human_text.c_str(), r.n,
-                r.Pct(r.detected), sorted.MedianZ());
+    std::printf("| - | human text (%s) | %d | %.2f%% (false positives: %d) | - | %.2f (any key) | - | |\n",
+                o.human_text.c_str(), r.n, r.Pct(r.detected), r.detected, sorted.MedianZ());
   }
   const double total = Seconds(std::chrono::steady_clock::now() - t0).count();
   std::printf("\nTiming: %lld tokens generated in %.1f s (%.0f tokens/s, %d threads); whole run %.1f s.\n",
@@ -326,6 +330,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "inference threads (default 2)");
   app.add_option("--seed", o.seed, "base seed of the sampling and the edits (default 1)");
   app.add_option("--human-text", o.human_text, "plain text file for the human-text false positive rate (citadel-gen-text)");
+  app.add_option("--human-chunks", o.human_chunks, "200-token chunks of --human-text to score (default: --generations)");
   if (int code = citadel::cli::ParseArgs(app, "citadel-watermark-eval", argc, argv); code >= 0) return code;
   if (auto r = Run(o); !r) {
     std::fprintf(stderr, "citadel-watermark-eval: %s\n", r.error().message.c_str());
