@@ -7,9 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/cli_test.h"
 #include "model_gen/random_model.h"
-#include "testing/shared_data.h"
-#include "testing/subprocess.h"
 
 namespace citadel {
 namespace {
@@ -18,27 +17,16 @@ using nlohmann::json;
 using testing::RunCommand;
 using testing::ShellQuote;
 
-class TokenizerCommands : public ::testing::Test {
+class TokenizerCommands : public testing::CliTest {
  protected:
+  TokenizerCommands() : CliTest("citadel-tok") {}
   void SetUp() override {
-    dir_ = testing::MakeTempDir("citadel-tok");
+    CliTest::SetUp();
     model_ = (dir_ / "m.gguf").string();
     tools::ModelSpec spec;
     spec.n_vocab = 400;
     ASSERT_TRUE(tools::WriteRandomModel(spec, model_));
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  testing::CommandResult Citadel(const std::string& args) const {
-    return RunCommand(std::string(CITADEL_BINARY) + " " + args);
-  }
-  std::string Write(const std::string& name, const std::string& content) const {
-    const auto path = dir_ / name;
-    std::ofstream(path) << content;
-    return path.string();
-  }
-
-  std::filesystem::path dir_;
   std::string model_;
 };
 
