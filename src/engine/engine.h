@@ -20,9 +20,9 @@
 #include "core/result.h"
 #include "engine/logits_processor.h"
 #include "engine/sampler.h"
-#include "model/kv_cache.h"
 #include "engine/sampling_params.h"
 #include "engine/stop_checker.h"
+#include "model/kv_cache.h"
 
 namespace citadel::model {
 class Model;

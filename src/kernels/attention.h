@@ -1,5 +1,5 @@
 #pragma once
-// Attention over the paged F16 KV cache, for the query heads that share one KV head (grouped-query
+// Attention over the paged KV cache (F16 or Q8_0 rows), for the query heads that share one KV head (grouped-query
 // attention). Dispatches at run time to the best Highway target the CPU supports.
 
 #include <cstddef>

@@ -36,6 +36,6 @@ void Rope(std::span<float> head, const RopeAngles& angles, bool neox);
 // gate[i] = silu(gate[i]) * up[i].
 void SwiGlu(std::span<float> gate, std::span<const float> up);
 
-// Attention over the paged F16 cache is in attention.h.
+// Attention over the paged KV cache is in attention.h.
 
 }  // namespace citadel::kernels

@@ -22,11 +22,12 @@ Result<KvType> ParseKvType(std::string_view name) {
 
 std::string_view Name(KvType type) { return type == KvType::kF16 ? "f16" : "q8_0"; }
 
-KvCache::KvCache(int layers, int blocks, int block_tokens, int kv_dim, size_t slot_bytes, size_t head_bytes, KvType type)
-    : layers_(layers), blocks_(blocks), block_tokens_(block_tokens), kv_dim_(kv_dim), slot_bytes_(slot_bytes),
-      head_bytes_(head_bytes), type_(type),
+KvCache::KvCache(int layers, int blocks, int block_tokens, int kv_dim, int head_dim, KvType type)
+    : layers_(layers), blocks_(blocks), block_tokens_(block_tokens), kv_dim_(kv_dim),
+      slot_bytes_(RowBytes(type, static_cast<size_t>(kv_dim))), head_bytes_(RowBytes(type, static_cast<size_t>(head_dim))),
+      type_(type),
       slots_per_layer_(static_cast<size_t>(blocks) * static_cast<size_t>(block_tokens)) {
-  const size_t bytes = static_cast<size_t>(layers) * slots_per_layer_ * slot_bytes;
+  const size_t bytes = static_cast<size_t>(layers) * slots_per_layer_ * slot_bytes_;
   k_.resize(bytes);
   v_.resize(bytes);
 }
@@ -46,8 +47,7 @@ Result<KvCache> KvCache::Create(const HParams& h, int blocks, int block_tokens, 
   if (per_token == 0 || tokens > std::numeric_limits<size_t>::max() / 4 / per_token) {
     return Err("KV cache of {} tokens overflows", tokens);
   }
-  return KvCache(h.n_layer, blocks, block_tokens, h.kv_dim(), RowBytes(type, static_cast<size_t>(h.kv_dim())),
-                 RowBytes(type, static_cast<size_t>(h.head_dim)), type);
+  return KvCache(h.n_layer, blocks, block_tokens, h.kv_dim(), h.head_dim, type);
 }
 
 }  // namespace citadel::model

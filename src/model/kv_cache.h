@@ -46,7 +46,7 @@ class KvCache {
   const std::byte* V(int layer, size_t slot) const { return v_.data() + Offset(layer, slot); }
 
  private:
-  KvCache(int layers, int blocks, int block_tokens, int kv_dim, size_t slot_bytes, size_t head_bytes, KvType type);
+  KvCache(int layers, int blocks, int block_tokens, int kv_dim, int head_dim, KvType type);
   size_t Offset(int layer, size_t slot) const {
     return (static_cast<size_t>(layer) * slots_per_layer_ + slot) * slot_bytes_;
   }
